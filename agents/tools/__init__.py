@@ -1,0 +1,1 @@
+"""Tools agents can call: built-in Python tools and HTTP tools."""

@@ -1,0 +1,185 @@
+"""The project's story world: projects, episodes, scenes, characters and their links.
+
+These rows are the source of truth; the knowledge graph (spec 4.3) mirrors them.
+Each entity has a `uid` so graph node ids are stable across databases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from aladdin.validators import fraction_0_1
+
+
+def empty_list() -> list[Any]:
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    return {}
+
+
+class Project(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    genre = models.CharField(max_length=100, blank=True)
+    logline = models.TextField(blank=True)
+    settings = models.JSONField(default=empty_dict, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    # Budgets (spec 7.1). Blank USD limits mean "no dollar limit".
+    token_budget_per_execution = models.PositiveIntegerField(
+        default=50_000, validators=[MinValueValidator(1)]
+    )
+    token_budget_daily = models.PositiveIntegerField(
+        default=500_000, validators=[MinValueValidator(1)]
+    )
+    usd_budget_per_execution = models.DecimalField(
+        max_digits=10, decimal_places=4, null=True, blank=True
+    )
+    usd_budget_daily = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+
+    # Model tiers (spec 7.3); blank falls back to the site settings.
+    model_simple = models.CharField(max_length=200, blank=True)
+    model_standard = models.CharField(max_length=200, blank=True)
+    model_premium = models.CharField(max_length=200, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Episode(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="episodes")
+    episode_number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=200)
+    synopsis = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "episode_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "episode_number"],
+                name="unique_episode_number",
+                violation_error_message="This project already has an episode with that number.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"E{self.episode_number}: {self.title}"
+
+
+class Scene(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="scenes")
+    scene_number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=200)
+    location = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    content = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["episode", "scene_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "scene_number"],
+                name="unique_scene_number",
+                violation_error_message="This episode already has a scene with that number.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode} / S{self.scene_number}: {self.title}"
+
+
+class Character(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="characters")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=100, blank=True, help_text="protagonist, antagonist, ...")
+    description = models.TextField(blank=True)
+    traits = models.JSONField(default=empty_list, blank=True)
+    backstory = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                name="unique_character_name",
+                violation_error_message="This project already has a character with that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CharacterRelationship(models.Model):
+    """(:Character)-[:RELATED_TO {type, strength}]->(:Character)."""
+
+    from_character = models.ForeignKey(
+        Character, on_delete=models.CASCADE, related_name="relationships_out"
+    )
+    to_character = models.ForeignKey(
+        Character, on_delete=models.CASCADE, related_name="relationships_in"
+    )
+    type = models.CharField(max_length=50, help_text="ally, enemy, mentor, sibling, ...")
+    strength = models.FloatField(default=0.5, validators=fraction_0_1)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_character", "to_character", "type"],
+                name="unique_character_relationship",
+            ),
+            models.CheckConstraint(
+                condition=Q(strength__gte=0) & Q(strength__lte=1),
+                name="relationship_strength_0_1",
+                violation_error_message="Strength must be between 0 and 1.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_character=F("to_character")),
+                name="relationship_not_self",
+                violation_error_message="A character cannot be related to itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_character} -{self.type}-> {self.to_character}"
+
+
+class SceneAppearance(models.Model):
+    """(:Character)-[:APPEARS_IN {role}]->(:Scene)."""
+
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="appearances")
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="appearances")
+    role = models.CharField(max_length=100, blank=True, help_text="lead, supporting, cameo, ...")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["character", "scene"], name="unique_scene_appearance")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.character} in {self.scene}"

@@ -1,0 +1,1 @@
+"""Root conftest: lets `pytest` from the repository root find the tests package."""

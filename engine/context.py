@@ -1,0 +1,171 @@
+"""Context pruning (spec 7.2): send an agent only the project data its task needs.
+
+A project's full context (every character and scene) quickly outgrows an
+agent's input budget (spec 7.1), so characters and scenes are ranked by
+relevance to the task and only the top few are kept. The default ranking is
+lexical and free; a caller may pass a semantic `similarity` (embeddings)
+instead. Where the spec asks an LLM to pick entities, we rank locally: it is
+deterministic and spends no tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+Similarity = Callable[[str, str], float]
+
+_WORD: Final = re.compile(r"\w+")
+# Words that would make every entity look relevant to every task.
+_STOPWORD_TEXT: Final = """
+a an and are as at be by for from has have he her his in is it its of on or she that the
+their them they this to was were will with write create make about into we you our your new
+"""
+_STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
+# Keys that name a relationship's two characters, by common convention.
+_ENDPOINT_KEYS: Final = (("from", "to"), ("source", "target"), ("character_a", "character_b"))
+
+
+def _tokens(text: str) -> set[str]:
+    return {
+        word for word in _WORD.findall(text.lower()) if len(word) > 1 and word not in _STOPWORDS
+    }
+
+
+def lexical_similarity(task: str, text: str) -> float:
+    """Share of the task's meaningful words that `text` contains (0..1)."""
+    wanted = _tokens(task)
+    if not wanted:
+        return 0.0
+    return len(wanted & _tokens(text)) / len(wanted)
+
+
+def _flatten(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _flatten(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _flatten(item)
+
+
+def _entity_text(entity: Mapping[str, Any]) -> str:
+    return " ".join(_flatten({key: value for key, value in entity.items() if key != "id"}))
+
+
+def _mentioned(entity: Mapping[str, Any], label_key: str, task: str) -> bool:
+    label = entity.get(label_key)
+    if not isinstance(label, str) or not label.strip():
+        return False
+    pattern = r"(?<!\w)" + re.escape(label.strip().lower()) + r"(?!\w)"
+    return re.search(pattern, task.lower()) is not None
+
+
+def _top(
+    entities: Sequence[Mapping[str, Any]],
+    task: str,
+    similarity: Similarity,
+    limit: int,
+    label_key: str,
+) -> list[dict[str, Any]]:
+    """Best `limit` entities: named in the task first, then most similar;
+    ties keep their original order."""
+
+    def rank(indexed: tuple[int, Mapping[str, Any]]) -> tuple[bool, float, int]:
+        index, entity = indexed
+        named = _mentioned(entity, label_key, task)
+        return (not named, -similarity(task, _entity_text(entity)), index)
+
+    ranked = sorted(enumerate(entities), key=rank)
+    return [dict(entity) for _, entity in ranked[:limit]]
+
+
+def _records(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list | tuple):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def _endpoints(relationship: Mapping[str, Any]) -> tuple[Any, Any] | None:
+    for first, second in _ENDPOINT_KEYS:
+        if first in relationship and second in relationship:
+            return relationship[first], relationship[second]
+    pair = relationship.get("characters")
+    if isinstance(pair, list | tuple) and len(pair) == 2:
+        return pair[0], pair[1]
+    return None
+
+
+def _identity_keys(characters: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Ids and (lowercased) names: relationships may refer to either."""
+    keys: set[str] = set()
+    for character in characters:
+        for key in ("id", "name"):
+            value = character.get(key)
+            if value is not None:
+                keys.add(str(value).strip().lower())
+    return keys
+
+
+def _relationships_between(
+    relationships: Sequence[Mapping[str, Any]], characters: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    kept = _identity_keys(characters)
+    result = []
+    for relationship in relationships:
+        ends = _endpoints(relationship)
+        if ends and all(str(end).strip().lower() in kept for end in ends):
+            result.append(dict(relationship))
+    return result
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _summary(episodes: int, scenes: int, characters: int, kept_c: int, kept_s: int) -> str:
+    totals = ", ".join(
+        [_count(episodes, "episode"), _count(scenes, "scene"), _count(characters, "character")]
+    )
+    return (
+        f"{totals}; showing top {_count(kept_c, 'character')} and "
+        f"{_count(kept_s, 'scene')} by relevance to the task"
+    )
+
+
+def prune_context(
+    context: Mapping[str, Any],
+    task: str,
+    *,
+    similarity: Similarity | None = None,
+    max_characters: int = 10,
+    max_scenes: int = 5,
+) -> dict[str, Any]:
+    """The project, the most relevant characters and scenes, the relationships
+    among the kept characters, and a one-line summary of what was left out."""
+    if max_characters < 0 or max_scenes < 0:
+        raise ValueError("max_characters and max_scenes must be >= 0")
+    score = similarity or lexical_similarity
+    characters = _records(context.get("characters"))
+    scenes = _records(context.get("scenes"))
+    kept_characters = _top(characters, task, score, max_characters, "name")
+    kept_scenes = _top(scenes, task, score, max_scenes, "title")
+    project = context.get("project")
+    return {
+        "project": dict(project) if isinstance(project, Mapping) else {},
+        "characters": kept_characters,
+        "scenes": kept_scenes,
+        "relationships": _relationships_between(
+            _records(context.get("relationships")), kept_characters
+        ),
+        "summary": _summary(
+            len(_records(context.get("episodes"))),
+            len(scenes),
+            len(characters),
+            len(kept_characters),
+            len(kept_scenes),
+        ),
+    }

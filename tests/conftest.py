@@ -1,0 +1,48 @@
+"""Shared fixtures: factories for the common rows, the fake LLM server, services."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.test import Client
+
+from tests.support.fixtures import *  # noqa: F403  (fake_llm, fake_llm_session)
+
+
+def service_url(name: str) -> str:
+    """The URL of a test server started by scripts/services.sh, e.g. TEST_REDIS_URL.
+
+    Under `make test` a missing server is a failure; elsewhere the test is skipped
+    with a note on how to start it.
+    """
+    url = os.environ.get(f"TEST_{name.upper()}_URL", "")
+    if url:
+        return url
+    message = f"TEST_{name.upper()}_URL is not set; run `make services-start` to start {name}."
+    if os.environ.get("ALADDIN_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def admin_user(db: None) -> AbstractUser:
+    user_model = get_user_model()
+    return user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123")
+
+
+@pytest.fixture
+def admin_client(admin_user: AbstractUser) -> Iterator[Client]:
+    client = Client()
+    client.force_login(admin_user)
+    yield client
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    from aladdin.seeding import seed_all
+
+    seed_all()
