@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -119,6 +118,8 @@ class AgentAdmin(admin.ModelAdmin):
 
 class CustomToolForm(forms.ModelForm):
     builtin_name = forms.ChoiceField(required=False)
+    endpoint_url = forms.URLField(required=False, assume_scheme="https",
+                                  help_text="Where to POST the input (HTTP only).")
 
     class Meta:
         model = CustomTool
@@ -134,7 +135,6 @@ class CustomToolForm(forms.ModelForm):
 @admin.register(CustomTool)
 class CustomToolAdmin(admin.ModelAdmin):
     form = CustomToolForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("tool_name", "display_name", "implementation", "is_global", "is_active",
                     "total_executions", "average_execution_time", "error_rate", "version")
     list_filter = ("implementation", "is_global", "is_active", "departments")

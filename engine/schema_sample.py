@@ -34,6 +34,8 @@ _MAX_DEPTH = 12
 _MAX_REF_HOPS = 32
 # Fraction of a bounded numeric range to aim for: high enough to "pass" a judge.
 _RANGE_FRACTION = 0.85
+# Variants tried per item before a uniqueItems array settles for being shorter.
+_MAX_UNIQUE_TRIES = 16
 
 _FORMAT_SAMPLES: Mapping[str, str] = {
     "date-time": "2024-01-01T12:00:00Z",
@@ -78,18 +80,25 @@ class _Context:
 
     name: str
     index: int = 0
+    # Non-zero only while retrying an item of a uniqueItems array: asks enums, numbers
+    # and booleans for their next-best value. Otherwise they keep their preferred one
+    # (e.g. "accept", 85, true) so demo judges keep passing.
+    variant: int = 0
     depth: int = 0
     # "$ref" targets expanded on the way here; meeting one again means recursion.
     refs: frozenset[str] = frozenset()
     recursive: bool = False
 
-    def child(self, name: str | None = None, index: int | None = None) -> _Context:
-        # The index is inherited so fields inside the 2nd array item read "... 2",
-        # which keeps items distinct when the array demands uniqueItems.
+    def child(
+        self, name: str | None = None, index: int | None = None, variant: int | None = None
+    ) -> _Context:
+        # Index and variant are inherited so fields inside the 2nd array item read
+        # "... 2", which keeps object items distinct when uniqueItems is set.
         return replace(
             self,
             name=self.name if name is None else name,
             index=self.index if index is None else index,
+            variant=self.variant if variant is None else variant,
             depth=self.depth + 1,
         )
 
@@ -122,7 +131,7 @@ class _Sampler:
         if "const" in schema:
             return copy.deepcopy(schema["const"])
         if schema.get("enum"):
-            return copy.deepcopy(_pick_enum(schema["enum"], ctx.index))
+            return copy.deepcopy(_pick_enum(schema["enum"], ctx.variant))
         for keyword in ("anyOf", "oneOf"):
             if keyword in schema:
                 return self.sample(self._choose_branch(schema, keyword, ctx), ctx)
@@ -134,9 +143,9 @@ class _Sampler:
         if type_name == "array":
             return self._sample_array(schema, ctx)
         if type_name in ("number", "integer"):
-            return _sample_number(schema, integer=type_name == "integer", index=ctx.index)
+            return _sample_number(schema, integer=type_name == "integer", variant=ctx.variant)
         if type_name == "boolean":
-            return True
+            return ctx.variant % 2 == 0
         if type_name == "null":
             return None
         return self._sample_string(schema, ctx)
@@ -199,6 +208,8 @@ class _Sampler:
         result: dict[str, Any] = {}
         for name in dict.fromkeys(names):
             result[name] = self.sample(self._property_schema(schema, name), ctx.child(name))
+        for name in _dependent_names(schema, result):
+            result[name] = self.sample(self._property_schema(schema, name), ctx.child(name))
         self._pad_properties(schema, result, ctx)
         return result
 
@@ -241,10 +252,20 @@ class _Sampler:
                 # Make sure at least one element satisfies "contains".
                 sub = _merge(dict(sub) if isinstance(sub, Mapping) else {}, schema["contains"])
             value = self.sample(sub, ctx.child(index=index))
+            if schema.get("uniqueItems"):
+                value = self._unique_value(sub, ctx.child(index=index), value, result)
             result.append(value)
         if schema.get("uniqueItems"):
             result = _deduplicate(result)
         return result
+
+    def _unique_value(self, sub: Any, ctx: _Context, value: Any, taken: list[Any]) -> Any:
+        """Ask for next-best variants until ``value`` differs from the items so far."""
+        for variant in range(1, _MAX_UNIQUE_TRIES):
+            if value not in taken:
+                return value
+            value = self.sample(sub, replace(ctx, variant=variant))
+        return value
 
     # ---------------------------------------------------------------- strings
     def _sample_string(self, schema: Mapping[str, Any], ctx: _Context) -> str:
@@ -326,10 +347,10 @@ def _both_numbers(left: Any, right: Any) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
 
 
-def _pick_enum(values: Sequence[Any], index: int) -> Any:
-    """Prefer non-null enum values; rotate by index so array items stay distinct."""
+def _pick_enum(values: Sequence[Any], variant: int) -> Any:
+    """Prefer non-null enum values; later variants rotate through the rest."""
     informative = [v for v in values if v is not None] or list(values)
-    return informative[index % len(informative)]
+    return informative[variant % len(informative)]
 
 
 def _first_viable(options: list[dict[str, Any]], *, prefer_null: bool) -> dict[str, Any]:
@@ -339,6 +360,19 @@ def _first_viable(options: list[dict[str, Any]], *, prefer_null: bool) -> dict[s
     others = [o for o in usable if o.get("type") != "null"]
     ordered = [*nulls, *others] if prefer_null else [*others, *nulls]
     return ordered[0] if ordered else options[0]
+
+
+def _dependent_names(schema: Mapping[str, Any], present: Mapping[str, Any]) -> list[str]:
+    """Names that dependentRequired (or draft 7 list-form "dependencies") pulls in."""
+    missing: list[str] = []
+    for keyword in ("dependentRequired", "dependencies"):
+        rules = schema.get(keyword)
+        if not isinstance(rules, Mapping):
+            continue
+        for trigger, needed in rules.items():
+            if trigger in present and isinstance(needed, list):
+                missing.extend(n for n in needed if isinstance(n, str) and n not in present)
+    return list(dict.fromkeys(missing))
 
 
 def _pick_type(schema: Mapping[str, Any]) -> str:
@@ -396,9 +430,9 @@ def _deduplicate(values: list[Any]) -> list[Any]:
 
 
 # ------------------------------------------------------------------- numbers
-def _sample_number(schema: Mapping[str, Any], *, integer: bool, index: int = 0) -> int | float:
+def _sample_number(schema: Mapping[str, Any], *, integer: bool, variant: int = 0) -> int | float:
     low, low_open, high, high_open = _bounds(schema)
-    target = _target(low, high, index)
+    target = _target(low, high, integer, variant)
     step = schema.get("multipleOf")
     if isinstance(step, int | float) and not isinstance(step, bool) and step > 0:
         return _snap_to_multiple(target, step, low, low_open, high, high_open, integer)
@@ -438,15 +472,23 @@ def _number_or_none(value: Any) -> float | None:
     return value
 
 
-def _target(low: float | None, high: float | None, index: int) -> float:
+def _target(low: float | None, high: float | None, integer: bool, variant: int) -> float:
     if low is not None and high is not None:
-        # Later array items step down a little so uniqueItems arrays stay unique.
-        return low + (high - low) * _RANGE_FRACTION - index * min(1.0, (high - low) / 20)
-    if low is not None:
-        return low + 1 + index
-    if high is not None:
-        return min(high - 1, 1) - index
-    return 1 + index
+        preferred = low + (high - low) * _RANGE_FRACTION
+        unit = 1.0 if integer else min(1.0, (high - low) / 20)
+    elif low is not None:
+        preferred, unit = low + 1, 1.0
+    elif high is not None:
+        preferred, unit = min(high - 1, 1), 1.0
+    else:
+        preferred, unit = 1, 1.0
+    return preferred + _alternate(variant) * unit
+
+
+def _alternate(variant: int) -> int:
+    """0, -1, +1, -2, +2, ...: variants fan out around the preferred value."""
+    step = (variant + 1) // 2
+    return -step if variant % 2 else step
 
 
 def _clamp(

@@ -70,3 +70,38 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = ("__str__", "project", "status", "created_by", "created_at")
     list_filter = ("status", "project")
     readonly_fields = ("conversation_id", "created_at", "updated_at")
+
+
+@admin.register(ToolCall)
+class ToolCallAdmin(admin.ModelAdmin):
+    list_display = ("tool_name", "execution", "success", "duration_ms", "started_at")
+    list_filter = ("success", "tool_name")
+    search_fields = ("tool_name", "error", "execution__execution_id")
+    list_select_related = ("execution",)
+    date_hierarchy = "started_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in ToolCall._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExecutionEvent)
+class ExecutionEventAdmin(admin.ModelAdmin):
+    list_display = ("execution", "sequence", "type", "created_at")
+    list_filter = ("type",)
+    search_fields = ("execution__execution_id", "type")
+    list_select_related = ("execution",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in ExecutionEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

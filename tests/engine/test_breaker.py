@@ -186,7 +186,9 @@ async def test_snapshot_reports_counts_and_time_to_retry(breaker, clock):
 
 
 async def test_custom_thresholds_are_respected(clock):
-    breaker = CircuitBreaker("m", failure_threshold=2, reset_timeout=5, half_open_successes=1, clock=clock)
+    breaker = CircuitBreaker(
+        "m", failure_threshold=2, reset_timeout=5, half_open_successes=1, clock=clock
+    )
     await fail(breaker, 2)
     assert breaker.state is BreakerState.OPEN
     clock.now += 5

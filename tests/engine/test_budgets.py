@@ -13,7 +13,7 @@ from engine.errors import AladdinError, ErrorType
 
 
 def test_role_limits_match_the_spec():
-    assert ROLE_LIMITS == {
+    assert dict(ROLE_LIMITS) == {
         "specialist": TokenLimits(4000, 2000, 6000),
         "department_head": TokenLimits(8000, 4000, 12000),
         "orchestrator": TokenLimits(12000, 6000, 18000),
@@ -81,7 +81,9 @@ def test_every_limit_is_checked_and_the_tightest_one_refuses():
     ledger = BudgetLedger(
         [
             BudgetLimit("orchestration", max_tokens=50_000, max_usd=None),
-            BudgetLimit("project-daily", max_tokens=500_000, max_usd=None, already_spent_tokens=499_000),
+            BudgetLimit(
+                "project-daily", max_tokens=500_000, max_usd=None, already_spent_tokens=499_000
+            ),
         ]
     )
     with pytest.raises(AladdinError) as caught:

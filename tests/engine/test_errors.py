@@ -29,7 +29,7 @@ def test_error_types_cover_the_spec_classes_and_ours():
 
 
 def test_only_the_four_transient_errors_are_retryable():
-    assert RETRYABLE == {
+    assert set(RETRYABLE) == {
         ErrorType.RATE_LIMIT,
         ErrorType.TIMEOUT,
         ErrorType.NETWORK_ERROR,

@@ -75,7 +75,14 @@ def test_department_weights_match_the_spec_and_sum_to_one():
     }
     assert DEPARTMENT_WEIGHTS["audio"]["technical"] == 0.20
     assert DEPARTMENT_WEIGHTS["production"]["completeness"] == 0.30
-    assert set(DEPARTMENT_WEIGHTS) == {"story", "character", "visual", "video", "audio", "production"}
+    assert set(DEPARTMENT_WEIGHTS) == {
+        "story",
+        "character",
+        "visual",
+        "video",
+        "audio",
+        "production",
+    }
     for weights in DEPARTMENT_WEIGHTS.values():
         assert sum(weights.values()) == pytest.approx(1.0)
 
@@ -134,7 +141,10 @@ def test_judge_prompt_carries_the_spec_text_and_inputs():
     assert "EXISTING PROJECT CONTEXT:\nHero: Ada" in prompt
     assert '"creativityScore": number,' in prompt
     assert '"confidence": number (0-1),' in prompt
-    assert '"decision": "reject" | "retry" | "accept-with-revision" | "accept" | "exemplary",' in prompt
+    assert (
+        '"decision": "reject" | "retry" | "accept-with-revision" | "accept" | "exemplary",'
+        in prompt
+    )
 
 
 def test_judge_prompt_asks_technical_departments_for_a_technical_score():
@@ -238,7 +248,9 @@ def test_verdict_sends_inconsistent_output_back_even_if_the_judge_loved_it():
 
 
 def test_verdict_clamps_scores_and_confidence_into_range():
-    verdict = JudgeVerdict.from_reply(reply(qualityScore=140, relevanceScore=-5, confidence=7), "story")
+    verdict = JudgeVerdict.from_reply(
+        reply(qualityScore=140, relevanceScore=-5, confidence=7), "story"
+    )
     assert verdict.scores["quality"] == 100
     assert verdict.scores["relevance"] == 0
     assert verdict.confidence == 1.0

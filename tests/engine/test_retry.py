@@ -167,7 +167,9 @@ async def test_on_retry_is_told_each_attempt_before_sleeping():
     async def on_retry(attempt: RetryAttempt) -> None:
         events.append((attempt.attempt, attempt.delay, attempt.error.type, len(sleep.delays)))
 
-    await call_with_retry(Flaky(transient(), transient()), no_jitter(), sleep=sleep, on_retry=on_retry)
+    await call_with_retry(
+        Flaky(transient(), transient()), no_jitter(), sleep=sleep, on_retry=on_retry
+    )
     assert events == [(1, 1.0, ErrorType.RATE_LIMIT, 0), (2, 2.0, ErrorType.RATE_LIMIT, 1)]
 
 

@@ -80,6 +80,11 @@ _ERROR_KINDS: Mapping[int, tuple[str, str | None]] = {
     502: ("server_error", None),
     503: ("server_error", "service_unavailable"),
 }
+# litellm maps any body mentioning "invalid_request_error" to BadRequestError unless the
+# message has OpenAI's real 401 wording, so the default 401 copies that wording.
+_DEFAULT_MESSAGES: Mapping[int, str] = {
+    401: "Incorrect API key provided (fake server).",
+}
 
 
 # --------------------------------------------------------------------- replies
@@ -171,7 +176,7 @@ def http_error(
     default_type, default_code = _ERROR_KINDS.get(status, ("api_error", None))
     return ErrorReply(
         status=status,
-        message=message or f"fake upstream error (HTTP {status})",
+        message=message or _DEFAULT_MESSAGES.get(status, f"fake upstream error (HTTP {status})"),
         error_type=error_type or default_type,
         code=code or default_code,
         headers=tuple((headers or {}).items()),
@@ -465,7 +470,7 @@ class FakeLLMServer:
             sock.bind(("127.0.0.1", 0))
             self._port = sock.getsockname()[1]
             # The site owns the socket from here on and closes it on cleanup.
-            await web.SockSite(runner, sock, shutdown_timeout=2.0).start()
+            await web.SockSite(runner, sock).start()
         except BaseException:
             sock.close()
             await runner.cleanup()

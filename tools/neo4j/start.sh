@@ -51,7 +51,8 @@ if [[ ! -f "$STAMP" || ! -f "$DIR/target/classes/aladdin/neo4j/Launcher.class" ]
    || [[ -n "$(find "$DIR/pom.xml" "$DIR/src" -newer "$STAMP" -print -quit)" ]]; then
   echo "building neo4j launcher (first run downloads ~120 MB into ~/.m2) ..."
   rm -rf "$DIR/target/lib" # no stale jars from an older Neo4j version on the classpath
-  mvn -q -f "$DIR/pom.xml" package -DskipTests
+  # (sed strips the stray ANSI codes Maven 3.8 prints even with -q; pipefail keeps mvn's exit status)
+  mvn -B -q -Dstyle.color=never -f "$DIR/pom.xml" package -DskipTests 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
   touch "$STAMP"
 fi
 
@@ -60,7 +61,7 @@ if [[ "${NEO4J_FRESH:-0}" == "1" ]]; then
   rm -rf "$HOME_DIR/data"
 fi
 
-# JVM flags: the add-opens let Neo4j's page cache / native file access use reflection
+# JVM flags: only the three add-opens are needed on Java 17; they let Neo4j's page cache / native file access use reflection
 # (without them it logs "Reflection access ... not available, using fallback mode" and
 # "Incorrect file descriptor" warnings); the rest mirror Neo4j's own default neo4j.conf.
 JVM_OPTS=(
@@ -72,8 +73,6 @@ JVM_OPTS=(
   --add-opens=java.base/java.nio=ALL-UNNAMED
   --add-opens=java.base/java.io=ALL-UNNAMED
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED
   --enable-native-access=ALL-UNNAMED
 )
 

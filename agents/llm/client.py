@@ -1,0 +1,141 @@
+"""LitellmClient: one chat completion through litellm, for the engine's Gateway.
+
+litellm is imported on first use: importing it costs about 5 s and 176 MB,
+which manage.py commands and most tests should not pay.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from django.conf import settings
+
+from agents.llm.demo import DEMO_PROVIDER, register_demo_provider
+from agents.llm.errors import classify
+from engine.ports import LLMRequest, LLMResponse, ToolCallRequest
+
+_litellm: Any = None
+_import_lock = threading.Lock()
+
+
+def litellm_module() -> Any:
+    global _litellm
+    if _litellm is None:
+        with _import_lock:
+            if _litellm is None:
+                os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+                import litellm
+
+                litellm.telemetry = False
+                litellm.suppress_debug_info = True
+                register_demo_provider(litellm)
+                _litellm = litellm
+    return _litellm
+
+
+def is_demo(model: str) -> bool:
+    return model.startswith(f"{DEMO_PROVIDER}/")
+
+
+class LitellmClient:
+    """Implements engine.ports.LLMClient. Retries are the Gateway's job, so litellm's
+    own (and the OpenAI SDK's) are turned off here."""
+
+    def __init__(
+        self,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.api_base = api_base if api_base is not None else settings.ALADDIN_LLM_API_BASE
+        self.api_key = api_key if api_key is not None else settings.ALADDIN_LLM_API_KEY
+        self.timeout = timeout if timeout is not None else settings.ALADDIN_LLM_TIMEOUT
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        litellm = litellm_module()
+        try:
+            response = await litellm.acompletion(**self.arguments(request))
+        except Exception as exc:
+            raise classify(exc, request.model) from exc
+        return self.parse(response, request.model)
+
+    def arguments(self, request: LLMRequest) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
+            "model": request.model,
+            "messages": request.messages,
+            "max_tokens": request.max_tokens,
+            "timeout": self.timeout,
+            "num_retries": 0,
+            "max_retries": 0,
+        }
+        if request.temperature is not None:
+            arguments["temperature"] = request.temperature
+        if request.response_schema is not None:
+            arguments["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "schema": request.response_schema},
+            }
+        if request.tools:
+            arguments["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": tool.name,
+                        "description": tool.description,
+                        "parameters": tool.input_schema,
+                    },
+                }
+                for tool in request.tools
+            ]
+        if not is_demo(request.model):
+            if self.api_base:
+                arguments["api_base"] = self.api_base
+            if self.api_key:
+                arguments["api_key"] = self.api_key
+        if request.agent_id:
+            arguments["user"] = request.agent_id
+        return arguments
+
+    def parse(self, response: Any, model: str) -> LLMResponse:
+        message = response.choices[0].message
+        calls = tuple(
+            ToolCallRequest(
+                id=call.id or f"call_{index}",
+                name=call.function.name or "",
+                arguments=call.function.arguments or "",
+            )
+            for index, call in enumerate(getattr(message, "tool_calls", None) or [])
+        )
+        usage = getattr(response, "usage", None)
+        input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        return LLMResponse(
+            content=message.content,
+            tool_calls=calls,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost=LitellmCosts().actual(model, input_tokens, output_tokens),
+            model=model,
+        )
+
+
+class LitellmCosts:
+    """Prices from litellm's own cost tables; None when a model's price is unknown."""
+
+    def estimate(self, model: str, input_tokens: int, output_tokens: int) -> float | None:
+        return self.actual(model, input_tokens, output_tokens)
+
+    def actual(self, model: str, input_tokens: int, output_tokens: int) -> float | None:
+        if is_demo(model):
+            return 0.0
+        litellm = litellm_module()
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+            )
+        except Exception:  # litellm raises for models missing from its table
+            return None
+        return float(prompt_cost) + float(completion_cost)
