@@ -163,3 +163,8 @@ class BreakerRegistry:
         with self._lock:
             breakers = sorted(self._breakers.values(), key=lambda breaker: breaker.name)
         return [breaker.snapshot() for breaker in breakers]
+
+    def reset(self) -> None:
+        """Forget every breaker (all start closed again), e.g. after fixing a provider."""
+        with self._lock:
+            self._breakers.clear()

@@ -13,6 +13,7 @@ from typing import Any
 from engine import events
 from engine.budgets import BudgetLedger
 from engine.complexity import ModelTier, stronger
+from engine.concurrency import run_all
 from engine.errors import AladdinError, ErrorType
 from engine.ports import AgentSpec, EventSink, RunFinish, RunRecorder, RunStart
 from engine.quality import Decision, JudgeVerdict, Level, decide, judge_prompt, judge_schema
@@ -170,15 +171,8 @@ class DepartmentRun:
 
     async def _run_specialists(self, selection: list[tuple[AgentSpec, str]]
                                ) -> list[SpecialistOutcome]:
-        limit = asyncio.Semaphore(self.shared.max_parallel_specialists)
-
-        async def bounded(spec: AgentSpec, task: str) -> SpecialistOutcome:
-            async with limit:
-                return await self._specialist(spec, task)
-
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(bounded(spec, task)) for spec, task in selection]
-        return [task.result() for task in tasks]
+        return await run_all([self._specialist(spec, task) for spec, task in selection],
+                             limit=self.shared.max_parallel_specialists)
 
     async def _specialist(self, spec: AgentSpec, task: str) -> SpecialistOutcome:
         outcome = SpecialistOutcome(agent_id=spec.agent_id, task=task, status="failed")

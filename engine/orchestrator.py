@@ -13,6 +13,7 @@ from typing import Any
 from engine import events
 from engine.budgets import BudgetLedger
 from engine.complexity import Complexity, assess_complexity, tier_for_score
+from engine.concurrency import run_all
 from engine.context import prune_context
 from engine.department import DepartmentRun, DepartmentTeam, Shared
 from engine.errors import AladdinError, ErrorType
@@ -100,6 +101,13 @@ class Orchestrator:
             return await self._fail(request, ledger, started, shared, error, "failed")
         return response
 
+    async def fail_early(self, request: OrchestrationRequest, error: AladdinError
+                         ) -> dict[str, Any]:
+        """Record a run that could not start (no team, bad budget settings)."""
+        await self.recorder.mark_running(request.root_id)
+        return await self._fail(request, BudgetLedger(), time.monotonic(), None, error,
+                                "failed")
+
     async def cancel_department(self, slug: str) -> bool:
         task = self.department_tasks.get(slug)
         if task is None or task.done():
@@ -179,21 +187,15 @@ class Orchestrator:
         return plan
 
     async def _departments(self, plan: _Plan, shared: Shared) -> list[dict[str, Any]]:
-        limit = asyncio.Semaphore(self.settings.max_parallel_departments)
         for department, relevance, _ in plan.assignments:
             await self._emit(events.department_assigned(
                 shared.root_id, department.slug, relevance, DEPARTMENT_ESTIMATE_MS))
-
-        async def bounded(run: DepartmentRun) -> dict[str, Any]:
-            async with limit:
-                return await run.run()
-
-        async with asyncio.TaskGroup() as group:
-            for department, relevance, task in plan.assignments:
-                run = DepartmentRun(department, task, relevance, shared)
-                self.department_tasks[department.slug] = group.create_task(
-                    self._cancellable(bounded(run), department.slug))
-        return [self.department_tasks[d.slug].result() for d, _, _ in plan.assignments]
+        runs = [self._cancellable(DepartmentRun(department, task, relevance, shared).run(),
+                                  department.slug)
+                for department, relevance, task in plan.assignments]
+        return await run_all(runs, limit=self.settings.max_parallel_departments,
+                             names=[d.slug for d, _, _ in plan.assignments],
+                             tasks=self.department_tasks)
 
     async def _conclude(self, request: OrchestrationRequest, team: Team, shared: Shared,
                         reports: list[dict[str, Any]], started: float) -> dict[str, Any]:

@@ -107,6 +107,13 @@ class _Progress:
         self.llm_retries += retries
         self.retry_reasons.extend(reasons)
 
+    def count_failed_attempts(self, error: AladdinError) -> None:
+        """A call that failed after retries still made them; keep them in the record."""
+        attempts = error.details.get("attempts")
+        if isinstance(attempts, int) and attempts > 1:
+            self.llm_retries += attempts - 1
+            self.retry_reasons.append(f"{error.type}: {attempts - 1} retries, then gave up")
+
 
 class AgentRunner:
     def __init__(self, gateway: Gateway, tools: ToolExecutor, recorder: RunRecorder) -> None:
@@ -140,6 +147,7 @@ class AgentRunner:
         except AladdinError as error:
             result.status, result.error = "failed", error
             result.raw_output = error.details.pop("rawOutput", "")
+            progress.count_failed_attempts(error)
         except asyncio.CancelledError:
             result.status = "cancelled"
             result.error = AladdinError(ErrorType.CANCELLED, "The run was cancelled.")

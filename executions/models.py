@@ -55,7 +55,10 @@ class Execution(models.Model):
         ORCHESTRATION = "orchestration"
         DEPARTMENT = "department", "Department head"
         SPECIALIST = "specialist"
+        PLAN = "plan", "Planning"
         REVIEW = "review", "Quality review"
+        SYNTHESIS = "synthesis"
+        VALIDATION = "validation"
         AGENT = "agent", "Direct agent run"
 
     class Status(models.TextChoices):
@@ -143,6 +146,7 @@ class Execution(models.Model):
     review_notes = models.TextField(blank=True)
 
     error = models.JSONField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
     error_type = models.CharField(max_length=40, blank=True)
     retry_count = models.PositiveSmallIntegerField(default=0)
     retry_reason = models.TextField(blank=True)

@@ -43,7 +43,8 @@ def check_sync() -> None:
                 """
             )
         records, _, _ = driver.execute_query(
-            "MATCH (d:SmokeDoc) OPTIONAL MATCH (d)-[r:SMOKE_LINK]->() RETURN count(DISTINCT d) AS n, count(r) AS r"
+            "MATCH (d:SmokeDoc) OPTIONAL MATCH (d)-[r:SMOKE_LINK]->() "
+            "RETURN count(DISTINCT d) AS n, count(r) AS r"
         )
         assert (records[0]["n"], records[0]["r"]) == (3, 2), records
 
@@ -80,7 +81,8 @@ async def check_async() -> None:
         assert records[0]["one"] == 1, records
         async with driver.session() as session:
             result = await session.run(
-                "MERGE (a:SmokeDoc {id: 'async'}) SET a.embedding = [0.0, 1.0, 0.0] RETURN a.id AS id"
+                "MERGE (a:SmokeDoc {id: 'async'}) SET a.embedding = [0.0, 1.0, 0.0] "
+                "RETURN a.id AS id"
             )
             record = await result.single()
             assert record["id"] == "async", record

@@ -1,0 +1,146 @@
+"""python manage.py orchestrate --project <slug> "<request>" [--json]
+
+Runs an orchestration in this process and shows it live: departments and
+specialists with their state and a progress bar, then the final report.
+With --json only the final ExecuteResponse is printed, for scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+
+from brain.models import Project
+from executions.models import ExecutionEvent
+from executions.progress import Progress
+from executions.services import RequestOptions, create_orchestration, run_orchestration
+
+POLL_SECONDS = 0.2
+STATUS_STYLE = {"completed": "green", "failed": "red", "rejected": "red", "cancelled": "yellow",
+                "executing": "cyan", "working": "cyan", "reviewing": "magenta"}
+
+
+class Command(BaseCommand):
+    help = "Send a request to the agent team and watch it work."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("request", help="What you want, in plain words.")
+        parser.add_argument("--project", required=True, help="Project slug.")
+        parser.add_argument("--json", action="store_true", help="Print only the final JSON.")
+        parser.add_argument("--max-tokens", type=int, help="Token budget for this run.")
+        parser.add_argument("--quality-threshold", type=float,
+                            help="Minimum specialist score (0-100) for this run.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        prompt = options["request"].strip()
+        if not prompt:
+            raise CommandError("The request is empty.")
+        if len(prompt) > 10_000:
+            raise CommandError("The request is longer than 10,000 characters.")
+        try:
+            project = Project.objects.get(slug=options["project"])
+        except Project.DoesNotExist:
+            slugs = ", ".join(Project.objects.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"No project {options['project']!r} (projects: {slugs}).") from None
+        run_options = RequestOptions(max_tokens=options["max_tokens"],
+                                     quality_threshold=options["quality_threshold"])
+        response = asyncio.run(self._run(project, prompt, run_options, options["json"]))
+        if options["json"]:
+            self.stdout.write(json.dumps(response, indent=2, ensure_ascii=False, default=str))
+        if response.get("status") != "completed":
+            raise CommandError(f"The orchestration {response.get('status')}: "
+                               f"{(response.get('error') or {}).get('message', '')}")
+
+    async def _run(self, project: Project, prompt: str, options: RequestOptions,
+                   quiet: bool) -> dict[str, Any]:
+        root = await sync_to_async(create_orchestration)(project, prompt, options=options)
+        execution_id = str(root.execution_id)
+        task = asyncio.create_task(run_orchestration(execution_id))
+        if quiet:
+            return await task
+        console = Console(file=sys.stdout, force_terminal=None)
+        if settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL:
+            console.print("[yellow]Agents answer with the built-in demo model: outputs are "
+                          "placeholders. Set ALADDIN_DEFAULT_MODEL for a real provider.[/]")
+        console.print(f"Orchestration [bold]{execution_id}[/] for {project.name}")
+        progress = Progress()
+        with Live(render(progress), console=console, refresh_per_second=8) as live:
+            while not task.done():
+                await asyncio.sleep(POLL_SECONDS)
+                await follow(execution_id, progress)
+                live.update(render(progress))
+            await follow(execution_id, progress)
+            live.update(render(progress))
+        response = await task
+        print_report(console, response)
+        return response
+
+
+async def follow(execution_id: str, progress: Progress) -> None:
+    async for event in ExecutionEvent.objects.filter(
+        execution__execution_id=execution_id, sequence__gt=progress.last_sequence
+    ).order_by("sequence"):
+        progress.apply(event.sequence, event.type, event.payload)
+
+
+def render(progress: Progress) -> Group:
+    table = Table(expand=True, show_edge=False)
+    table.add_column("Department / specialist")
+    table.add_column("State")
+    table.add_column("Score", justify="right")
+    table.add_column("Decision")
+    for department in progress.departments.values():
+        table.add_row(f"[bold]{department.slug}[/] ({department.relevance:.2f})",
+                      styled(department.status), score(department.score), department.decision)
+        for specialist in department.specialists.values():
+            state = specialist.status
+            if state == "executing":
+                state = f"executing {specialist.progress:.0%} {specialist.step}"
+            retry = f" (attempt {specialist.attempts})" if specialist.attempts > 1 else ""
+            table.add_row(f"  {specialist.agent_id}{retry}", styled(state),
+                          score(specialist.score), specialist.decision)
+    bar = ProgressBar(total=100, completed=progress.percent, width=50)
+    header = Table.grid(padding=1)
+    header.add_row(bar, f"{progress.percent}%", f"phase: {progress.phase}")
+    return Group(header, table)
+
+
+def styled(status: str) -> str:
+    colour = STATUS_STYLE.get(status.split(" ")[0], "white")
+    return f"[{colour}]{status}[/]"
+
+
+def score(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
+
+
+def print_report(console: Console, response: dict[str, Any]) -> None:
+    metrics = response.get("metrics", {})
+    lines = [
+        f"Status: [bold]{response.get('status')}[/]   Recommendation: "
+        f"[bold]{response.get('recommendation')}[/]",
+        f"Overall quality: {response.get('overallQuality')}   Consistency: "
+        f"{response.get('consistency')}",
+        f"Time: {metrics.get('totalTime')} ms   Tokens: {metrics.get('tokensUsed')}   "
+        f"Agents: {metrics.get('agentsSpawned')}   Cost: {metrics.get('cost')}",
+    ]
+    if response.get("error"):
+        lines.append(f"[red]Error: {response['error'].get('message')}[/]")
+    console.print(Panel("\n".join(lines), title="Result"))
+    for report in response.get("departmentReports", []):
+        synthesis = report.get("report") or {}
+        body = synthesis.get("summary") or report.get("note") or (
+            report.get("error") or {}).get("message", "")
+        console.print(Panel(str(body), title=f"{report.get('name', report['department'])} - "
+                            f"{report.get('status')} - score {report.get('score')}"))

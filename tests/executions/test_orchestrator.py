@@ -1,0 +1,299 @@
+"""The full hierarchy with the seeded agents against the fake LLM server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from agents.runtime import BREAKERS
+from brain.models import Character, Project
+from departments.models import Department
+from engine.events import EVENT_FIELDS
+from executions.models import Execution, ExecutionEvent
+from executions.progress import Progress
+from executions.services import (
+    RequestOptions,
+    cancel_orchestration,
+    create_orchestration,
+    run_orchestration,
+    start_orchestration,
+)
+from tests.executions.conftest import (
+    PLAN,
+    SYNTHESIS,
+    by_agent,
+    judge_of,
+    orchestrate,
+    plan,
+    selection,
+    specialist_output,
+    verdict,
+)
+from tests.support.fake_llm import FakeLLMServer, hang, http_error, json_reply
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def events_of(execution_id: str) -> list[ExecutionEvent]:
+    return [e async for e in ExecutionEvent.objects.filter(
+        execution__execution_id=execution_id).order_by("sequence")]
+
+
+async def test_full_hierarchy_runs_and_records_everything(llm: FakeLLMServer,
+                                                          project: Project) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.95), ("story", 0.7), ("audio", 0.1))))
+    llm.script(by_agent("character-head-001"), json_reply(selection(
+        "character-creator-001", "psychology-specialist-001")))
+    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
+
+    response = await orchestrate(project)
+
+    assert response["status"] == "completed", response.get("error")
+    assert set(response) >= {"executionId", "status", "departmentReports", "overallQuality",
+                             "consistency", "recommendation", "metrics"}
+    assert [r["department"] for r in response["departmentReports"]] == ["character", "story"]
+    assert response["recommendation"] == "ingest"
+    assert response["metrics"]["agentsSpawned"] == 3
+    assert response["metrics"]["tokensUsed"] > 0
+    character = response["departmentReports"][0]
+    assert [s["agentId"] for s in character["specialists"]] == [
+        "character-creator-001", "psychology-specialist-001"]
+
+    root = await Execution.objects.aget(execution_id=response["executionId"])
+    assert root.status == "completed" and root.output["recommendation"] == "ingest"
+    assert root.cost is not None and root.cost > 0
+    kinds = [e.kind async for e in Execution.objects.filter(root=root).exclude(pk=root.pk)]
+    assert kinds.count("department") == 2
+    assert kinds.count("specialist") == 3 and kinds.count("review") == 3
+    assert kinds.count("plan") == 3 and kinds.count("synthesis") == 2
+    assert kinds.count("validation") == 1
+    specialist = await Execution.objects.select_related("reviewed_by").aget(
+        root=root, kind="specialist", agent__agent_id="character-creator-001")
+    assert specialist.overall_score == pytest.approx(85.0)
+    assert specialist.review_status == "approved"
+    assert specialist.reviewed_by.agent_id == "character-head-001"
+    department = await Department.objects.aget(slug="character")
+    assert department.total_executions == 1 and department.success_rate == 100
+
+    events = await events_of(response["executionId"])
+    types = [e.type for e in events]
+    assert types[0] == "orchestration-start" and types[-1] == "orchestration-complete"
+    assert [e.sequence for e in events] == list(range(1, len(events) + 1))
+    assert set(types) == set(EVENT_FIELDS) - {"error"}
+    for event in events:
+        assert set(EVENT_FIELDS[event.type]) <= set(event.payload), event.type
+    assert response["entitiesStored"] >= 1
+    assert await Character.objects.filter(project=project).acount() > 6
+
+
+async def test_departments_and_specialists_really_run_in_parallel(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9), ("visual", 0.9))))
+    llm.script(by_agent("character-head-001"), json_reply(selection(
+        "character-creator-001", "psychology-specialist-001")))
+    llm.script(by_agent("story-head-001"), json_reply(selection(
+        "story-architect-001", "dialogue-writer-001")))
+    llm.script(by_agent("visual-head-001"), json_reply(selection(
+        "art-director-001", "color-theory-001")))
+    llm.latency = 0.2
+
+    started = time.monotonic()
+    response = await orchestrate(project)
+    elapsed = time.monotonic() - started
+
+    assert response["status"] == "completed"
+    calls = len(llm.requests)
+    assert calls == 1 + 3 * (1 + 2 + 2 + 1) + 1
+    # Critical path: plan, select, specialist, review, synthesis, validation = 6 calls.
+    sequential = calls * 0.2
+    assert 6 * 0.2 <= elapsed < sequential / 2, (elapsed, sequential)
+
+
+async def test_specialist_below_threshold_is_retried_with_feedback_then_accepted(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    llm.script(by_agent("character-head-001"),
+               json_reply(selection("character-creator-001")))
+    llm.script(by_agent("character-creator-001"),
+               json_reply(specialist_output("DRAFT-ONE")),
+               json_reply(specialist_output("DRAFT-TWO")))
+    llm.script(judge_of("DRAFT-ONE"),
+               json_reply(verdict(65, issues=("The villain has no motive",))))
+    llm.script(judge_of("DRAFT-TWO"), json_reply(verdict(91)))
+
+    response = await orchestrate(project)
+
+    assert response["status"] == "completed"
+    report = response["departmentReports"][0]
+    assert report["specialists"][0]["attempts"] == 2
+    assert report["specialists"][0]["decision"] == "exemplary"
+    second_attempt = llm.requests_matching(by_agent("character-creator-001"))[1]
+    user_message = second_attempt["messages"][1]["content"]
+    assert "FEEDBACK ON YOUR PREVIOUS ATTEMPT" in user_message
+    assert "The villain has no motive" in user_message
+    runs = [e async for e in Execution.objects.filter(
+        kind="specialist", agent__agent_id="character-creator-001").order_by("created_at")]
+    assert [r.retry_count for r in runs] == [0, 1]
+    assert "below threshold" in runs[1].retry_reason
+    assert [r.decision for r in runs] == ["retry", "exemplary"]
+    assert runs[0].review_status == "revision-needed"
+
+
+async def test_rejected_output_does_not_reach_the_report(llm: FakeLLMServer,
+                                                         project: Project) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    llm.script(by_agent("character-head-001"), json_reply(selection(
+        "character-creator-001", "psychology-specialist-001")))
+    llm.script(by_agent("character-creator-001"), json_reply(specialist_output("BAD-IDEA")))
+    llm.script(by_agent("psychology-specialist-001"),
+               json_reply(specialist_output("GOOD-IDEA")))
+    llm.script(judge_of("BAD-IDEA"), json_reply(verdict(40, consistency=80, issues=("Off topic",))))
+    llm.script(judge_of("GOOD-IDEA"), json_reply(verdict(88)))
+
+    response = await orchestrate(project)
+
+    report = response["departmentReports"][0]
+    decisions = {s["agentId"]: s["decision"] for s in report["specialists"]}
+    assert decisions == {"character-creator-001": "reject",
+                         "psychology-specialist-001": "accept"}
+    synthesis_request = llm.requests_matching(SYNTHESIS)[0]
+    synthesis_text = synthesis_request["messages"][1]["content"]
+    assert "GOOD-IDEA" in synthesis_text and "BAD-IDEA" not in synthesis_text
+    rejected = await Execution.objects.aget(kind="specialist",
+                                            agent__agent_id="character-creator-001")
+    assert rejected.review_status == "rejected"
+
+
+async def test_budget_stop_records_partial_cost_and_makes_no_further_calls(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    options = RequestOptions(max_tokens=5000)
+
+    response = await orchestrate(project, options=options)
+
+    assert response["status"] == "failed"
+    assert response["error"]["type"] == "budget_exceeded"
+    assert "raise" in response["error"]["message"]
+    root = await Execution.objects.aget(execution_id=response["executionId"])
+    assert root.status == "failed" and root.error_type == "budget_exceeded"
+    assert root.total_tokens > 0 and root.cost is not None and root.cost > 0
+    assert root.total_tokens <= 5000
+    spent = sum([e.total_tokens async for e in Execution.objects.filter(root=root).exclude(
+        kind__in=["orchestration", "department"])])
+    assert spent == root.total_tokens
+    unfinished = await Execution.objects.filter(root=root, status__in=[
+        "pending", "running"]).acount()
+    assert unfinished == 0
+    assert (await events_of(response["executionId"]))[-1].type == "error"
+
+
+async def test_cancel_takes_effect_within_one_second_and_records_everything(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9))))
+    llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
+    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
+    llm.script(by_agent("character-creator-001"), hang())
+    llm.script(by_agent("story-architect-001"), hang())
+
+    execution_id = await start_orchestration(project, "Create a villain")
+    await llm.wait_for_requests_async(5, seconds=10)
+    from executions.services import RUNNING
+
+    task = RUNNING[execution_id]
+    started = time.monotonic()
+    assert await cancel_orchestration(execution_id)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 1.0
+
+    root = await Execution.objects.aget(execution_id=execution_id)
+    assert root.status == "cancelled"
+    assert await Execution.objects.filter(root=root, status__in=["pending", "running"]
+                                          ).acount() == 0
+    cancelled = await Execution.objects.filter(root=root, kind="specialist",
+                                               status="cancelled").acount()
+    assert cancelled == 2
+    assert (await events_of(execution_id))[-1].type == "error"
+    assert root.cost is not None
+
+
+async def test_cancelling_one_department_lets_the_others_finish(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9))))
+    llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
+    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
+    llm.script(by_agent("character-creator-001"), hang())
+
+    root = await sync_to_async(create_orchestration)(project, "Create a villain")
+    execution_id = str(root.execution_id)
+    run = asyncio.create_task(run_orchestration(execution_id))
+    await llm.wait_for_requests_async(4, seconds=10)
+    await asyncio.sleep(0.3)
+    assert await cancel_orchestration(execution_id, department="character")
+    response = await asyncio.wait_for(run, timeout=10)
+
+    statuses = {r["department"]: r["status"] for r in response["departmentReports"]}
+    assert statuses == {"character": "cancelled", "story": "completed"}
+    assert response["status"] == "completed"
+    department = await Execution.objects.aget(root=root, kind="department",
+                                              department__slug="character")
+    assert department.status == "cancelled"
+
+
+async def test_provider_outage_opens_the_breaker_and_fails_with_a_clear_reason(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(lambda body: True, *[http_error(503)] * 50)
+
+    first = await orchestrate(project)
+    assert first["status"] == "failed"
+    assert first["error"]["type"] == "service_unavailable"
+    assert len(llm.requests) == 3  # the plan call, retried by the gateway
+
+    second = await orchestrate(project)
+    assert second["status"] == "failed"
+    assert second["error"]["type"] == "circuit_open"
+    assert "open" in second["error"]["message"]
+    assert len(llm.requests) == 5, "the breaker opened after 5 failures and stopped calling"
+    assert BREAKERS.get("openai/gpt-4o-mini").snapshot()["state"] == "open"
+
+    root = await Execution.objects.aget(execution_id=first["executionId"])
+    assert root.status == "failed" and root.error["type"] == "service_unavailable"
+    planning = await Execution.objects.aget(root=root, kind="plan")
+    assert planning.status == "failed" and planning.retry_count == 2
+
+
+async def test_stored_events_replay_the_whole_run_in_order(llm: FakeLLMServer,
+                                                          project: Project) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.8))))
+    response = await orchestrate(project)
+
+    replay = Progress()
+    for event in await events_of(response["executionId"]):
+        replay.apply(event.sequence, event.type, event.payload)
+
+    assert replay.phase == "complete" and replay.percent == 100
+    assert replay.recommendation == response["recommendation"]
+    assert set(replay.departments) == {"character", "story"}
+    assert all(d.status == "completed" for d in replay.departments.values())
+    for report in response["departmentReports"]:
+        replayed = replay.departments[report["department"]]
+        assert set(replayed.specialists) == {s["agentId"] for s in report["specialists"]}
+    assert replay.overall == pytest.approx(response["overallQuality"], abs=0.1)
+
+
+async def test_no_relevant_department_fails_with_advice(llm: FakeLLMServer,
+                                                       project: Project) -> None:
+    llm.script(PLAN, json_reply(plan(("audio", 0.2))))
+    response = await orchestrate(project)
+    assert response["status"] == "failed"
+    assert "ALADDIN_DEPARTMENT_RELEVANCE_THRESHOLD" in response["error"]["message"]
+
