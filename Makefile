@@ -31,7 +31,7 @@ test:
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	ALADDIN_TESTING=true $(BIN)/mypy .
 
 format: venv
 	$(BIN)/ruff format .

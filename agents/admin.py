@@ -29,7 +29,7 @@ METRIC_FIELDS = (
 class AgentForm(forms.ModelForm):
     class Meta:
         model = Agent
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose what is shown)
         widgets = {
             "instructions_prompt": forms.Textarea(
                 attrs={"rows": 28, "cols": 110, "style": "font-family: monospace; width: 95%;"}
@@ -61,31 +61,73 @@ class AgentAdmin(admin.ModelAdmin):
     readonly_fields = (*METRIC_FIELDS, "version", "changelog_display", "created_at", "updated_at")
     actions = ("activate", "deactivate", "duplicate")
     fieldsets = (
-        (None, {"fields": ("agent_id", "name", "description", "department",
-                           "is_department_head", "is_active")}),
-        ("Behaviour", {"fields": ("model", "instructions_prompt", "tools", "max_agent_steps",
-                                  "specialization", "skills", "required_context")}),
-        ("Quality control", {"fields": ("requires_review", "quality_threshold", "max_retries",
-                                        "estimated_tokens_per_run")}),
+        (
+            None,
+            {
+                "fields": (
+                    "agent_id",
+                    "name",
+                    "description",
+                    "department",
+                    "is_department_head",
+                    "is_active",
+                )
+            },
+        ),
+        (
+            "Behaviour",
+            {
+                "fields": (
+                    "model",
+                    "instructions_prompt",
+                    "tools",
+                    "max_agent_steps",
+                    "specialization",
+                    "skills",
+                    "required_context",
+                )
+            },
+        ),
+        (
+            "Quality control",
+            {
+                "fields": (
+                    "requires_review",
+                    "quality_threshold",
+                    "max_retries",
+                    "estimated_tokens_per_run",
+                )
+            },
+        ),
         ("Metrics", {"classes": ("collapse",), "fields": METRIC_FIELDS}),
-        ("Versions", {"classes": ("collapse",),
-                      "fields": ("version", "changelog_display", "created_at", "updated_at")}),
+        (
+            "Versions",
+            {
+                "classes": ("collapse",),
+                "fields": ("version", "changelog_display", "created_at", "updated_at"),
+            },
+        ),
     )
 
     @admin.display(description="Model")
     def effective_model(self, agent: Agent) -> str:
-        return agent.model or (agent.department.default_model if agent.department else "") or (
-            "default"
+        return (
+            agent.model
+            or (agent.department.default_model if agent.department else "")
+            or ("default")
         )
 
     @admin.display(description="Changelog")
     def changelog_display(self, agent: Agent) -> str:
-        lines = [f"{entry.get('version')} ({str(entry.get('date', ''))[:10]}): "
-                 f"{entry.get('changes')}" for entry in reversed(agent.changelog)]
+        lines = [
+            f"{entry.get('version')} ({str(entry.get('date', ''))[:10]}): {entry.get('changes')}"
+            for entry in reversed(agent.changelog)
+        ]
         return "\n".join(lines) or "No changes yet."
 
-    def save_model(self, request: HttpRequest, obj: Agent, form: forms.ModelForm, change: bool
-                   ) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Agent, form: forms.ModelForm, change: bool
+    ) -> None:
         versioned = False
         if change:
             versioned = services.apply_configuration_change(
@@ -93,8 +135,11 @@ class AgentAdmin(admin.ModelAdmin):
             )
         super().save_model(request, obj, form, change)
         audit.record(
-            "agent.update" if change else "agent.create", "agent", obj.agent_id,
-            request=request, changes={"fields": form.changed_data, "version": obj.version},
+            "agent.update" if change else "agent.create",
+            "agent",
+            obj.agent_id,
+            request=request,
+            changes={"fields": form.changed_data, "version": obj.version},
         )
         if versioned:
             messages.info(request, f"{obj.agent_id} is now version {obj.version}.")
@@ -118,12 +163,13 @@ class AgentAdmin(admin.ModelAdmin):
 
 class CustomToolForm(forms.ModelForm):
     builtin_name = forms.ChoiceField(required=False)
-    endpoint_url = forms.URLField(required=False, assume_scheme="https",
-                                  help_text="Where to POST the input (HTTP only).")
+    endpoint_url = forms.URLField(
+        required=False, assume_scheme="https", help_text="Where to POST the input (HTTP only)."
+    )
 
     class Meta:
         model = CustomTool
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose what is shown)
         widgets = {"signing_secret": forms.PasswordInput(render_value=True)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -135,30 +181,83 @@ class CustomToolForm(forms.ModelForm):
 @admin.register(CustomTool)
 class CustomToolAdmin(admin.ModelAdmin):
     form = CustomToolForm
-    list_display = ("tool_name", "display_name", "implementation", "is_global", "is_active",
-                    "total_executions", "average_execution_time", "error_rate", "version")
+    list_display = (
+        "tool_name",
+        "display_name",
+        "implementation",
+        "is_global",
+        "is_active",
+        "total_executions",
+        "average_execution_time",
+        "error_rate",
+        "version",
+    )
     list_filter = ("implementation", "is_global", "is_active", "departments")
     search_fields = ("tool_name", "display_name", "description")
     filter_horizontal = ("departments",)
-    readonly_fields = ("average_execution_time", "total_executions", "failed_executions",
-                       "error_rate", "created_at", "updated_at", "created_by")
+    readonly_fields = (
+        "average_execution_time",
+        "total_executions",
+        "failed_executions",
+        "error_rate",
+        "created_at",
+        "updated_at",
+        "created_by",
+    )
     fieldsets = (
         (None, {"fields": ("tool_name", "display_name", "description", "is_active", "version")}),
         ("Schema", {"fields": ("input_schema", "example_inputs", "output_schema")}),
-        ("Implementation", {"fields": ("implementation", "builtin_name", "endpoint_url",
-                                       "signing_secret", "dependencies")}),
-        ("Availability", {"fields": ("is_global", "departments", "requires_auth",
-                                     "rate_limit_max_calls", "rate_limit_window_ms")}),
-        ("Metrics", {"classes": ("collapse",),
-                     "fields": ("average_execution_time", "total_executions",
-                                "failed_executions", "error_rate", "created_at", "updated_at",
-                                "created_by")}),
+        (
+            "Implementation",
+            {
+                "fields": (
+                    "implementation",
+                    "builtin_name",
+                    "endpoint_url",
+                    "signing_secret",
+                    "dependencies",
+                )
+            },
+        ),
+        (
+            "Availability",
+            {
+                "fields": (
+                    "is_global",
+                    "departments",
+                    "requires_auth",
+                    "rate_limit_max_calls",
+                    "rate_limit_window_ms",
+                )
+            },
+        ),
+        (
+            "Metrics",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "average_execution_time",
+                    "total_executions",
+                    "failed_executions",
+                    "error_rate",
+                    "created_at",
+                    "updated_at",
+                    "created_by",
+                ),
+            },
+        ),
     )
 
-    def save_model(self, request: HttpRequest, obj: CustomTool, form: forms.ModelForm,
-                   change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: CustomTool, form: forms.ModelForm, change: bool
+    ) -> None:
         if not change and request.user.is_authenticated:
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
-        audit.record("tool.update" if change else "tool.create", "tool", obj.tool_name,
-                     request=request, changes={"fields": form.changed_data})
+        audit.record(
+            "tool.update" if change else "tool.create",
+            "tool",
+            obj.tool_name,
+            request=request,
+            changes={"fields": form.changed_data},
+        )

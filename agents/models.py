@@ -122,7 +122,9 @@ class CustomTool(models.Model):
 class Agent(models.Model):
     """The master orchestrator (no department), a department head, or a specialist."""
 
-    agent_id = models.SlugField(max_length=100, unique=True, help_text='For example "story-head-001".')
+    agent_id = models.SlugField(
+        max_length=100, unique=True, help_text='For example "story-head-001".'
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
 
@@ -152,7 +154,7 @@ class Agent(models.Model):
     required_context = models.JSONField(
         default=empty_list,
         blank=True,
-        help_text='Context the agent needs, from: project, episodes, scenes, characters, '
+        help_text="Context the agent needs, from: project, episodes, scenes, characters, "
         'relationships. For example ["project", "characters"].',
     )
 

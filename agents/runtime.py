@@ -29,15 +29,11 @@ def retry_config() -> RetryConfig:
 
 
 def build_gateway() -> Gateway:
-    return Gateway(
-        LitellmClient(), costs=LitellmCosts(), breakers=BREAKERS, retry=retry_config()
-    )
+    return Gateway(LitellmClient(), costs=LitellmCosts(), breakers=BREAKERS, retry=retry_config())
 
 
 def build_runner(requested_by_id: int | None = None) -> AgentRunner:
-    return AgentRunner(
-        build_gateway(), DjangoToolExecutor(), DjangoRunRecorder(requested_by_id)
-    )
+    return AgentRunner(build_gateway(), DjangoToolExecutor(), DjangoRunRecorder(requested_by_id))
 
 
 async def run_agent(

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from jsonschema.exceptions import ValidationError as InstanceError
 
 if TYPE_CHECKING:
     from agents.models import CustomTool

@@ -10,8 +10,15 @@ from aladdin.models import AuditLog
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("timestamp", "user", "action", "resource", "resource_id", "success",
-                    "ip_address")
+    list_display = (
+        "timestamp",
+        "user",
+        "action",
+        "resource",
+        "resource_id",
+        "success",
+        "ip_address",
+    )
     list_filter = ("action", "resource", "success")
     search_fields = ("resource_id", "action", "error_message")
     date_hierarchy = "timestamp"

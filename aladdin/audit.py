@@ -27,7 +27,7 @@ def record(
         action=action,
         resource=resource,
         resource_id=str(resource_id),
-        user=user if user is not None and user.is_authenticated else None,
+        user_id=user.pk if user is not None and user.is_authenticated else None,
         changes=changes,
         ip_address=_client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:1000] if request else "",

@@ -105,7 +105,7 @@ def _seed_agent(
 
 def seed_demo_project(report: SeedReport) -> Project:
     data = DEMO_PROJECT
-    project_fields = {
+    project_fields: dict[str, Any] = {
         key: data[key] for key in ("name", "genre", "logline", "description") if key in data
     }
     project, created = Project.objects.get_or_create(slug=data["slug"], defaults=project_fields)
@@ -115,7 +115,11 @@ def seed_demo_project(report: SeedReport) -> Project:
     characters = {
         item["name"]: Character.objects.create(
             project=project,
-            **{k: item[k] for k in ("name", "role", "description", "traits", "backstory") if k in item},
+            **{
+                k: item[k]
+                for k in ("name", "role", "description", "traits", "backstory")
+                if k in item
+            },
         )
         for item in data["characters"]
     }
@@ -133,9 +137,7 @@ def seed_demo_project(report: SeedReport) -> Project:
     return project
 
 
-def _seed_episode(
-    project: Project, data: dict[str, Any], characters: dict[str, Character]
-) -> None:
+def _seed_episode(project: Project, data: dict[str, Any], characters: dict[str, Character]) -> None:
     episode = Episode.objects.create(
         project=project,
         episode_number=data["episode_number"],
@@ -145,8 +147,11 @@ def _seed_episode(
     for scene_data in data.get("scenes", []):
         scene = Scene.objects.create(
             episode=episode,
-            **{k: scene_data[k] for k in ("scene_number", "title", "location", "summary",
-                                          "content") if k in scene_data},
+            **{
+                k: scene_data[k]
+                for k in ("scene_number", "title", "location", "summary", "content")
+                if k in scene_data
+            },
         )
         for appearance in scene_data.get("appearances", []):
             SceneAppearance.objects.create(

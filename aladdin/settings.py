@@ -152,7 +152,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     )
     _database["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES: dict[str, dict[str, Any]] = {"default": _database}
+DATABASES: dict[str, dict[str, Any]] = {"default": dict(_database)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

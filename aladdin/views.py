@@ -30,5 +30,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # the point is to report any failure, not raise it
         database = f"error: {exc}"
     status = 200 if database == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": database},
-                        status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
+    )

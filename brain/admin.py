@@ -30,8 +30,15 @@ class CharacterInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "genre", "is_active", "token_budget_per_execution",
-                    "token_budget_daily", "updated_at")
+    list_display = (
+        "name",
+        "slug",
+        "genre",
+        "is_active",
+        "token_budget_per_execution",
+        "token_budget_daily",
+        "updated_at",
+    )
     list_filter = ("is_active", "genre")
     search_fields = ("name", "slug", "logline", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -39,12 +46,28 @@ class ProjectAdmin(admin.ModelAdmin):
     inlines = [EpisodeInline, CharacterInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "genre", "logline", "description", "is_active")}),
-        ("Budgets", {"fields": ("token_budget_per_execution", "token_budget_daily",
-                                "usd_budget_per_execution", "usd_budget_daily")}),
-        ("Model tiers", {"classes": ("collapse",),
-                         "fields": ("model_simple", "model_standard", "model_premium")}),
-        ("Advanced", {"classes": ("collapse",),
-                      "fields": ("settings", "uid", "created_at", "updated_at")}),
+        (
+            "Budgets",
+            {
+                "fields": (
+                    "token_budget_per_execution",
+                    "token_budget_daily",
+                    "usd_budget_per_execution",
+                    "usd_budget_daily",
+                )
+            },
+        ),
+        (
+            "Model tiers",
+            {
+                "classes": ("collapse",),
+                "fields": ("model_simple", "model_standard", "model_premium"),
+            },
+        ),
+        (
+            "Advanced",
+            {"classes": ("collapse",), "fields": ("settings", "uid", "created_at", "updated_at")},
+        ),
     )
 
 

@@ -50,24 +50,38 @@ def build_project_context(project_id: int) -> dict[str, Any]:
             "description": project.description,
         },
         "episodes": [
-            {"id": str(e.uid), "number": e.episode_number, "title": e.title,
-             "synopsis": e.synopsis}
+            {"id": str(e.uid), "number": e.episode_number, "title": e.title, "synopsis": e.synopsis}
             for e in project.episodes.all()
         ],
         "scenes": [
-            {"id": str(s.uid), "episode": s.episode.episode_number, "number": s.scene_number,
-             "title": s.title, "location": s.location, "summary": s.summary,
-             "characters": appearances.get(s.pk, [])}
+            {
+                "id": str(s.uid),
+                "episode": s.episode.episode_number,
+                "number": s.scene_number,
+                "title": s.title,
+                "location": s.location,
+                "summary": s.summary,
+                "characters": appearances.get(s.pk, []),
+            }
             for s in Scene.objects.filter(episode__project=project).select_related("episode")
         ],
         "characters": [
-            {"id": str(c.uid), "name": c.name, "role": c.role, "description": c.description,
-             "traits": c.traits}
+            {
+                "id": str(c.uid),
+                "name": c.name,
+                "role": c.role,
+                "description": c.description,
+                "traits": c.traits,
+            }
             for c in Character.objects.filter(project=project)
         ],
         "relationships": [
-            {"from": r.from_character.name, "to": r.to_character.name, "type": r.type,
-             "strength": r.strength}
+            {
+                "from": r.from_character.name,
+                "to": r.to_character.name,
+                "type": r.type,
+                "strength": r.strength,
+            }
             for r in CharacterRelationship.objects.filter(
                 from_character__project=project
             ).select_related("from_character", "to_character")

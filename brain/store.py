@@ -51,7 +51,8 @@ def store_entities(project_id: int, execution_id: str, entities: list[dict[str, 
             if source is None or target is None or source.pk == target.pk:
                 continue
             CharacterRelationship.objects.update_or_create(
-                from_character=source, to_character=target,
+                from_character=source,
+                to_character=target,
                 type=str(link.get("type") or "related")[:50],
                 defaults={"strength": min(max(float(link.get("strength", 0.5)), 0.0), 1.0)},
             )
@@ -71,7 +72,7 @@ def _upsert_character(
             project=project, name=name, description=description, traits=traits
         )
     # Canon wins: only fill what is missing, never overwrite an edited field.
-    changed = []
+    changed: list[str] = []
     if not existing.description and description:
         existing.description, changed = description, [*changed, "description"]
     if not existing.traits and traits:

@@ -12,38 +12,75 @@ from departments.models import Department
 class AgentInline(admin.TabularInline):
     model = Agent
     extra = 0
-    fields = ("agent_id", "name", "is_department_head", "requires_review", "is_active", "model",
-              "quality_threshold", "max_retries")
+    fields = (
+        "agent_id",
+        "name",
+        "is_department_head",
+        "requires_review",
+        "is_active",
+        "model",
+        "quality_threshold",
+        "max_retries",
+    )
     show_change_link = True
     ordering = ("-is_department_head", "agent_id")
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("swatch", "name", "slug", "priority", "is_active", "agent_count",
-                    "total_executions", "success_rate", "average_execution_time")
+    list_display = (
+        "swatch",
+        "name",
+        "slug",
+        "priority",
+        "is_active",
+        "agent_count",
+        "total_executions",
+        "success_rate",
+        "average_execution_time",
+    )
     list_display_links = ("name",)
     list_filter = ("is_active",)
     search_fields = ("slug", "name", "description")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("average_execution_time", "total_executions", "successful_executions",
-                       "success_rate", "created_at", "updated_at")
+    readonly_fields = (
+        "average_execution_time",
+        "total_executions",
+        "successful_executions",
+        "success_rate",
+        "created_at",
+        "updated_at",
+    )
     inlines = [AgentInline]
     fieldsets = (
-        (None, {"fields": ("slug", "name", "description", "icon", "color", "priority",
-                           "is_active")}),
+        (
+            None,
+            {"fields": ("slug", "name", "description", "icon", "color", "priority", "is_active")},
+        ),
         ("Agents", {"fields": ("default_model", "max_agent_steps")}),
-        ("Metrics", {"classes": ("collapse",),
-                     "fields": ("average_execution_time", "total_executions",
-                                "successful_executions", "success_rate", "created_at",
-                                "updated_at")}),
+        (
+            "Metrics",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "average_execution_time",
+                    "total_executions",
+                    "successful_executions",
+                    "success_rate",
+                    "created_at",
+                    "updated_at",
+                ),
+            },
+        ),
     )
 
     @admin.display(description="")
     def swatch(self, department: Department) -> str:
         return format_html(
             '<span style="display:inline-block;width:1em;height:1em;border-radius:3px;'
-            'background:{}" title="{}"></span> {}', department.color, department.color,
+            'background:{}" title="{}"></span> {}',
+            department.color,
+            department.color,
             department.icon,
         )
 

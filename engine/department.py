@@ -84,31 +84,46 @@ class SpecialistOutcome:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "agentId": self.agent_id, "task": self.task, "status": self.status,
-            "decision": self.decision, "overallScore": self.overall,
-            "attempts": self.attempts, "executionId": self.execution_id,
+            "agentId": self.agent_id,
+            "task": self.task,
+            "status": self.status,
+            "decision": self.decision,
+            "overallScore": self.overall,
+            "attempts": self.attempts,
+            "executionId": self.execution_id,
             **({"error": self.error} if self.error else {}),
         }
 
 
 class DepartmentRun:
-    def __init__(self, team: DepartmentTeam, task: str, relevance: float, shared: Shared
-                 ) -> None:
+    def __init__(self, team: DepartmentTeam, task: str, relevance: float, shared: Shared) -> None:
         self.team, self.task, self.relevance, self.shared = team, task, relevance, shared
         self.execution_id = ""
         self.started = time.monotonic()
 
     async def run(self) -> dict[str, Any]:
         shared = self.shared
-        self.execution_id = await shared.recorder.start(RunStart(
-            agent=self.team.head, kind="department", prompt=self.task,
-            params={"relevance": self.relevance}, parent_id=shared.root_id,
-            root_id=shared.root_id, project_id=shared.project_id,
-        ))
+        self.execution_id = await shared.recorder.start(
+            RunStart(
+                agent=self.team.head,
+                kind="department",
+                prompt=self.task,
+                params={"relevance": self.relevance},
+                parent_id=shared.root_id,
+                root_id=shared.root_id,
+                project_id=shared.project_id,
+            )
+        )
         await shared.recorder.mark_running(self.execution_id)
-        await shared.emit(events.department_head_start(
-            shared.root_id, self.team.slug, self.team.head.agent_id, self.task,
-            self.execution_id))
+        await shared.emit(
+            events.department_head_start(
+                shared.root_id,
+                self.team.slug,
+                self.team.head.agent_id,
+                self.task,
+                self.execution_id,
+            )
+        )
         try:
             report = await self._work()
         except asyncio.CancelledError:
@@ -121,10 +136,10 @@ class DepartmentRun:
         await self._finish(status, report, report.get("error"))
         return report
 
-    async def _finish(self, status: str, report: Any, error: dict[str, Any] | None = None
-                      ) -> None:
-        await self.shared.recorder.finish(self.execution_id, RunFinish(
-            status=status, output=report, error=error))
+    async def _finish(self, status: str, report: Any, error: dict[str, Any] | None = None) -> None:
+        await self.shared.recorder.finish(
+            self.execution_id, RunFinish(status=status, output=report, error=error)
+        )
 
     async def _work(self) -> dict[str, Any]:
         selection = await self._select()
@@ -133,17 +148,36 @@ class DepartmentRun:
         outcomes = await self._run_specialists(selection)
         accepted = [o for o in outcomes if o.accepted]
         scores, decision, issues, suggestions = self._review(outcomes, accepted)
-        await self.shared.emit(events.department_review(
-            self.shared.root_id, self.team.slug, self.team.head.agent_id, scores, decision,
-            issues, suggestions, self.execution_id))
+        await self.shared.emit(
+            events.department_review(
+                self.shared.root_id,
+                self.team.slug,
+                self.team.head.agent_id,
+                scores,
+                decision,
+                issues,
+                suggestions,
+                self.execution_id,
+            )
+        )
         synthesis = await self._synthesise(accepted) if accepted else None
         outputs = [o.output for o in accepted]
         status = "completed" if accepted else "failed"
-        await self.shared.emit(events.department_complete(
-            self.shared.root_id, self.team.slug, outputs, status, self.execution_id))
+        await self.shared.emit(
+            events.department_complete(
+                self.shared.root_id, self.team.slug, outputs, status, self.execution_id
+            )
+        )
         error = None if accepted else _no_output_error(outcomes)
-        return self._report(outcomes, status, scores=scores, decision=decision,
-                            synthesis=synthesis, issues=issues, error=error)
+        return self._report(
+            outcomes,
+            status,
+            scores=scores,
+            decision=decision,
+            synthesis=synthesis,
+            issues=issues,
+            error=error,
+        )
 
     async def _select(self) -> list[tuple[AgentSpec, str]]:
         by_id = {spec.agent_id: spec for spec in self.team.specialists}
@@ -153,15 +187,24 @@ class DepartmentRun:
             f"- {spec.agent_id}: {spec.name} ({spec.specialization}) - {spec.description}"
             for spec in self.team.specialists
         )
-        prompt = (f"Department task from the master orchestrator:\n{self.task}\n\n"
-                  f"Original request:\n{self.shared.prompt}\n\nYour specialists:\n{roster}\n\n"
-                  "Assess how relevant this is to your department, then choose only the "
-                  "specialists needed, each with a precise sub-task.")
-        result = await self.shared.run(AgentTask(
-            spec=self.team.head, prompt=prompt, kind="plan", context=self.shared.context,
-            output_schema=selection_schema(list(by_id)), schema_name="specialist_selection",
-            tier=self.shared.tier, parent_id=self.execution_id,
-        ))
+        prompt = (
+            f"Department task from the master orchestrator:\n{self.task}\n\n"
+            f"Original request:\n{self.shared.prompt}\n\nYour specialists:\n{roster}\n\n"
+            "Assess how relevant this is to your department, then choose only the "
+            "specialists needed, each with a precise sub-task."
+        )
+        result = await self.shared.run(
+            AgentTask(
+                spec=self.team.head,
+                prompt=prompt,
+                kind="plan",
+                context=self.shared.context,
+                output_schema=selection_schema(list(by_id)),
+                schema_name="specialist_selection",
+                tier=self.shared.tier,
+                parent_id=self.execution_id,
+            )
+        )
         if not result.ok:
             raise result.error or AladdinError(ErrorType.AGENT_FAILURE, "selection failed")
         chosen: dict[str, str] = {}
@@ -169,10 +212,13 @@ class DepartmentRun:
             chosen.setdefault(item["agentId"], item["task"])
         return [(by_id[agent_id], task) for agent_id, task in chosen.items()]
 
-    async def _run_specialists(self, selection: list[tuple[AgentSpec, str]]
-                               ) -> list[SpecialistOutcome]:
-        return await run_all([self._specialist(spec, task) for spec, task in selection],
-                             limit=self.shared.max_parallel_specialists)
+    async def _run_specialists(
+        self, selection: list[tuple[AgentSpec, str]]
+    ) -> list[SpecialistOutcome]:
+        return await run_all(
+            [self._specialist(spec, task) for spec, task in selection],
+            limit=self.shared.max_parallel_specialists,
+        )
 
     async def _specialist(self, spec: AgentSpec, task: str) -> SpecialistOutcome:
         outcome = SpecialistOutcome(agent_id=spec.agent_id, task=task, status="failed")
@@ -190,50 +236,84 @@ class DepartmentRun:
                 return outcome
             outcome.output = result.output
             verdict = await self._judge(spec, task, result)
-            decision = self._decide(verdict, threshold, retries_left=outcome.attempts <= spec.max_retries)
+            decision = self._decide(
+                verdict, threshold, retries_left=outcome.attempts <= spec.max_retries
+            )
             self._apply_verdict(outcome, verdict, decision)
             await self._record_review(result.execution_id, outcome, verdict)
             await self._complete_event(spec, outcome, result)
             if decision is not Decision.RETRY:
                 return outcome
             feedback = [*verdict.issues, *verdict.suggestions] or [
-                f"Your output scored {outcome.overall:.0f}/100; the bar is {threshold:.0f}."]
-            reason = (f"score {outcome.overall:.0f} below threshold {threshold:.0f}: "
-                      + "; ".join(verdict.issues[:3]))
+                f"Your output scored {outcome.overall:.0f}/100; the bar is {threshold:.0f}."
+            ]
+            reason = f"score {outcome.overall:.0f} below threshold {threshold:.0f}: " + "; ".join(
+                verdict.issues[:3]
+            )
             if (outcome.overall or 0) < ESCALATE_BELOW:
                 tier = stronger(tier)
 
-    async def _attempt(self, spec: AgentSpec, task: str, feedback: list[str],
-                       tier: ModelTier, attempt: int, reason: str) -> AgentResult:
+    async def _attempt(
+        self,
+        spec: AgentSpec,
+        task: str,
+        feedback: list[str],
+        tier: ModelTier,
+        attempt: int,
+        reason: str,
+    ) -> AgentResult:
         shared = self.shared
         shared.agents_spawned += 1
-        await shared.emit(events.specialist_spawned(
-            shared.root_id, self.team.slug, spec.agent_id, task, SPECIALIST_ESTIMATE_MS, attempt))
+        await shared.emit(
+            events.specialist_spawned(
+                shared.root_id, self.team.slug, spec.agent_id, task, SPECIALIST_ESTIMATE_MS, attempt
+            )
+        )
 
         async def on_step(step: int, total: int, what: str) -> None:
-            await shared.emit(events.specialist_executing(
-                shared.root_id, self.team.slug, spec.agent_id, step / max(total, 1), what))
+            await shared.emit(
+                events.specialist_executing(
+                    shared.root_id, self.team.slug, spec.agent_id, step / max(total, 1), what
+                )
+            )
 
-        return await shared.run(AgentTask(
-            spec=spec, prompt=f"{task}\n\n(Request: {shared.prompt})", kind="specialist",
-            context=shared.context, output_schema=SPECIALIST_SCHEMA,
-            schema_name="specialist_output", feedback=feedback, tier=tier,
-            parent_id=self.execution_id, on_step=on_step, retry_count=attempt - 1,
-            retry_reason=reason,
-        ))
+        return await shared.run(
+            AgentTask(
+                spec=spec,
+                prompt=f"{task}\n\n(Request: {shared.prompt})",
+                kind="specialist",
+                context=shared.context,
+                output_schema=SPECIALIST_SCHEMA,
+                schema_name="specialist_output",
+                feedback=feedback,
+                tier=tier,
+                parent_id=self.execution_id,
+                on_step=on_step,
+                retry_count=attempt - 1,
+                retry_reason=reason,
+            )
+        )
 
     async def _judge(self, spec: AgentSpec, task: str, result: AgentResult) -> JudgeVerdict:
         department = self.team.slug
         prompt = judge_prompt(
-            department, task, json.dumps(result.output, ensure_ascii=False, indent=1),
+            department,
+            task,
+            json.dumps(result.output, ensure_ascii=False, indent=1),
             json.dumps(self.shared.context, ensure_ascii=False)[:12000],
         )
-        review = await self.shared.run(AgentTask(
-            spec=self.team.head, prompt=prompt, kind="review",
-            output_schema=judge_schema(department), schema_name="quality_assessment",
-            tier=self.shared.tier, parent_id=self.execution_id,
-            params={"reviewing": result.execution_id, "specialist": spec.agent_id},
-        ))
+        review = await self.shared.run(
+            AgentTask(
+                spec=self.team.head,
+                prompt=prompt,
+                kind="review",
+                output_schema=judge_schema(department),
+                schema_name="quality_assessment",
+                tier=self.shared.tier,
+                parent_id=self.execution_id,
+                params={"reviewing": result.execution_id, "specialist": spec.agent_id},
+            )
+        )
         if not review.ok:
             raise review.error or AladdinError(ErrorType.AGENT_FAILURE, "review failed")
         return JudgeVerdict.from_reply(review.output, department)
@@ -257,63 +337,108 @@ class DepartmentRun:
             return Decision.REJECT
         return decision
 
-    def _apply_verdict(self, outcome: SpecialistOutcome, verdict: JudgeVerdict,
-                       decision: Decision) -> None:
+    def _apply_verdict(
+        self, outcome: SpecialistOutcome, verdict: JudgeVerdict, decision: Decision
+    ) -> None:
         outcome.scores = {**verdict.scores, "overall": verdict.overall(self.team.slug)}
         outcome.overall = outcome.scores["overall"]
         outcome.decision = str(decision)
         outcome.issues, outcome.suggestions = list(verdict.issues), list(verdict.suggestions)
 
-    async def _record_review(self, execution_id: str, outcome: SpecialistOutcome,
-                             verdict: JudgeVerdict) -> None:
-        status = {Decision.REJECT: "rejected", Decision.RETRY: "revision-needed",
-                  Decision.ACCEPT_WITH_REVISION: "revision-needed"}.get(
-            Decision(outcome.decision), "approved")
-        notes = "\n".join([verdict.reasoning, *(f"Issue: {i}" for i in verdict.issues),
-                           *(f"Suggestion: {s}" for s in verdict.suggestions)]).strip()
+    async def _record_review(
+        self, execution_id: str, outcome: SpecialistOutcome, verdict: JudgeVerdict
+    ) -> None:
+        status = {
+            Decision.REJECT: "rejected",
+            Decision.RETRY: "revision-needed",
+            Decision.ACCEPT_WITH_REVISION: "revision-needed",
+        }.get(Decision(outcome.decision), "approved")
+        notes = "\n".join(
+            [
+                verdict.reasoning,
+                *(f"Issue: {i}" for i in verdict.issues),
+                *(f"Suggestion: {s}" for s in verdict.suggestions),
+            ]
+        ).strip()
         await self.shared.recorder.record_review(
-            execution_id, scores=outcome.scores, decision=outcome.decision,
-            review_status=status, reviewed_by_pk=self.team.head.pk, notes=notes)
+            execution_id,
+            scores=outcome.scores,
+            decision=outcome.decision,
+            review_status=status,
+            reviewed_by_pk=self.team.head.pk,
+            notes=notes,
+        )
 
-    async def _complete_event(self, spec: AgentSpec, outcome: SpecialistOutcome,
-                              result: AgentResult) -> None:
-        await self.shared.emit(events.specialist_complete(
-            self.shared.root_id, self.team.slug, spec.agent_id, outcome.output,
-            outcome.overall, int((time.monotonic() - self.started) * 1000), outcome.decision,
-            result.execution_id))
+    async def _complete_event(
+        self, spec: AgentSpec, outcome: SpecialistOutcome, result: AgentResult
+    ) -> None:
+        await self.shared.emit(
+            events.specialist_complete(
+                self.shared.root_id,
+                self.team.slug,
+                spec.agent_id,
+                outcome.output,
+                outcome.overall,
+                int((time.monotonic() - self.started) * 1000),
+                outcome.decision,
+                result.execution_id,
+            )
+        )
 
-    def _review(self, outcomes: list[SpecialistOutcome], accepted: list[SpecialistOutcome]
-                ) -> tuple[dict[str, float], str, list[str], list[str]]:
+    def _review(
+        self, outcomes: list[SpecialistOutcome], accepted: list[SpecialistOutcome]
+    ) -> tuple[dict[str, float], str, list[str], list[str]]:
         scored = accepted or [o for o in outcomes if o.overall is not None]
         if not scored:
             return {"overall": 0.0}, str(Decision.REJECT), ["No specialist produced output."], []
         names = ("quality", "relevance", "consistency", "completeness", "overall")
-        scores = {name: round(sum(o.scores.get(name, 0.0) for o in scored) / len(scored), 2)
-                  for name in names}
+        scores = {
+            name: round(sum(o.scores.get(name, 0.0) for o in scored) / len(scored), 2)
+            for name in names
+        }
         decision = decide(scores["overall"], scores["consistency"], Level.DEPARTMENT)
         issues = [i for o in outcomes for i in o.issues]
         suggestions = [s for o in outcomes for s in o.suggestions]
         return scores, str(decision), issues[:20], suggestions[:20]
 
     async def _synthesise(self, accepted: list[SpecialistOutcome]) -> dict[str, Any]:
-        work = json.dumps([{"specialist": o.agent_id, "task": o.task, "output": o.output}
-                           for o in accepted], ensure_ascii=False, indent=1)
-        prompt = (f"Department task:\n{self.task}\n\nAccepted specialist work:\n{work}\n\n"
-                  "Synthesise one coherent department report: resolve conflicts between "
-                  "specialists, list the entities created, and name open issues.")
-        result = await self.shared.run(AgentTask(
-            spec=self.team.head, prompt=prompt, kind="synthesis",
-            output_schema=SYNTHESIS_SCHEMA, schema_name="department_report",
-            tier=self.shared.tier, parent_id=self.execution_id,
-        ))
+        work = json.dumps(
+            [{"specialist": o.agent_id, "task": o.task, "output": o.output} for o in accepted],
+            ensure_ascii=False,
+            indent=1,
+        )
+        prompt = (
+            f"Department task:\n{self.task}\n\nAccepted specialist work:\n{work}\n\n"
+            "Synthesise one coherent department report: resolve conflicts between "
+            "specialists, list the entities created, and name open issues."
+        )
+        result = await self.shared.run(
+            AgentTask(
+                spec=self.team.head,
+                prompt=prompt,
+                kind="synthesis",
+                output_schema=SYNTHESIS_SCHEMA,
+                schema_name="department_report",
+                tier=self.shared.tier,
+                parent_id=self.execution_id,
+            )
+        )
         if not result.ok:
             raise result.error or AladdinError(ErrorType.AGENT_FAILURE, "synthesis failed")
         return dict(result.output)
 
-    def _report(self, outcomes: list[SpecialistOutcome], status: str, *,
-                scores: dict[str, float] | None = None, decision: str = "",
-                synthesis: dict[str, Any] | None = None, issues: list[str] | None = None,
-                note: str = "", error: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _report(
+        self,
+        outcomes: list[SpecialistOutcome],
+        status: str,
+        *,
+        scores: dict[str, float] | None = None,
+        decision: str = "",
+        synthesis: dict[str, Any] | None = None,
+        issues: list[str] | None = None,
+        note: str = "",
+        error: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         scores = scores or {}
         return {
             "department": self.team.slug,
@@ -339,7 +464,11 @@ class DepartmentRun:
 def _no_output_error(outcomes: list[SpecialistOutcome]) -> dict[str, Any]:
     failed = [o for o in outcomes if o.status != "completed"]
     if failed:
-        return {"type": "agent_failure",
-                "message": f"Every specialist failed; first error: {failed[0].error}"}
-    return {"type": "quality_threshold_not_met",
-            "message": "Every specialist output was rejected by the department review."}
+        return {
+            "type": "agent_failure",
+            "message": f"Every specialist failed; first error: {failed[0].error}",
+        }
+    return {
+        "type": "quality_threshold_not_met",
+        "message": "Every specialist output was rejected by the department review.",
+    }

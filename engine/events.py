@@ -16,13 +16,24 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "orchestration-start": ("executionId", "timestamp", "context"),
     "department-assigned": ("executionId", "department", "relevance", "estimatedTime"),
     "department-head-start": ("executionId", "department", "agentId", "instructions"),
-    "specialist-spawned": ("executionId", "department", "specialistId", "task",
-                           "estimatedTime"),
+    "specialist-spawned": ("executionId", "department", "specialistId", "task", "estimatedTime"),
     "specialist-executing": ("executionId", "specialistId", "progress", "currentStep"),
-    "specialist-complete": ("executionId", "specialistId", "output", "qualityScore",
-                            "executionTime"),
-    "department-review": ("executionId", "department", "reviewedBy", "scores", "decision",
-                          "issues", "suggestions"),
+    "specialist-complete": (
+        "executionId",
+        "specialistId",
+        "output",
+        "qualityScore",
+        "executionTime",
+    ),
+    "department-review": (
+        "executionId",
+        "department",
+        "reviewedBy",
+        "scores",
+        "decision",
+        "issues",
+        "suggestions",
+    ),
     "department-complete": ("executionId", "department", "outputs"),
     "quality-validation": ("executionId", "overallScore", "consistency"),
     "brain-storage": ("executionId", "success", "entities"),
@@ -48,77 +59,158 @@ def now_iso() -> str:
 
 
 def orchestration_start(root: str, project_id: str, prompt: str, complexity: str) -> Event:
-    return Event("orchestration-start", {
-        "executionId": root, "timestamp": now_iso(),
-        "context": {"projectId": project_id, "userPrompt": prompt, "complexity": complexity},
-    })
+    return Event(
+        "orchestration-start",
+        {
+            "executionId": root,
+            "timestamp": now_iso(),
+            "context": {"projectId": project_id, "userPrompt": prompt, "complexity": complexity},
+        },
+    )
 
 
-def department_assigned(root: str, department: str, relevance: float, estimated_ms: int
-                        ) -> Event:
-    return Event("department-assigned", {
-        "executionId": root, "department": department, "relevance": round(relevance, 4),
-        "estimatedTime": estimated_ms,
-    })
+def department_assigned(root: str, department: str, relevance: float, estimated_ms: int) -> Event:
+    return Event(
+        "department-assigned",
+        {
+            "executionId": root,
+            "department": department,
+            "relevance": round(relevance, 4),
+            "estimatedTime": estimated_ms,
+        },
+    )
 
 
-def department_head_start(root: str, department: str, agent_id: str, instructions: str,
-                          source: str) -> Event:
-    return Event("department-head-start", {
-        "executionId": root, "department": department, "agentId": agent_id,
-        "instructions": instructions,
-    }, source)
+def department_head_start(
+    root: str, department: str, agent_id: str, instructions: str, source: str
+) -> Event:
+    return Event(
+        "department-head-start",
+        {
+            "executionId": root,
+            "department": department,
+            "agentId": agent_id,
+            "instructions": instructions,
+        },
+        source,
+    )
 
 
-def specialist_spawned(root: str, department: str, specialist: str, task: str,
-                       estimated_ms: int, attempt: int) -> Event:
-    return Event("specialist-spawned", {
-        "executionId": root, "department": department, "specialistId": specialist,
-        "task": task, "estimatedTime": estimated_ms, "attempt": attempt,
-    })
+def specialist_spawned(
+    root: str, department: str, specialist: str, task: str, estimated_ms: int, attempt: int
+) -> Event:
+    return Event(
+        "specialist-spawned",
+        {
+            "executionId": root,
+            "department": department,
+            "specialistId": specialist,
+            "task": task,
+            "estimatedTime": estimated_ms,
+            "attempt": attempt,
+        },
+    )
 
 
-def specialist_executing(root: str, department: str, specialist: str, progress: float,
-                         step: str, source: str | None = None) -> Event:
-    return Event("specialist-executing", {
-        "executionId": root, "department": department, "specialistId": specialist,
-        "progress": round(min(max(progress, 0.0), 1.0), 3), "currentStep": step,
-    }, source)
+def specialist_executing(
+    root: str,
+    department: str,
+    specialist: str,
+    progress: float,
+    step: str,
+    source: str | None = None,
+) -> Event:
+    return Event(
+        "specialist-executing",
+        {
+            "executionId": root,
+            "department": department,
+            "specialistId": specialist,
+            "progress": round(min(max(progress, 0.0), 1.0), 3),
+            "currentStep": step,
+        },
+        source,
+    )
 
 
-def specialist_complete(root: str, department: str, specialist: str, output: Any,
-                        overall: float | None, elapsed_ms: int, decision: str,
-                        source: str) -> Event:
-    return Event("specialist-complete", {
-        "executionId": root, "department": department, "specialistId": specialist,
-        "output": output, "qualityScore": fraction(overall), "executionTime": elapsed_ms,
-        "decision": decision,
-    }, source)
+def specialist_complete(
+    root: str,
+    department: str,
+    specialist: str,
+    output: Any,
+    overall: float | None,
+    elapsed_ms: int,
+    decision: str,
+    source: str,
+) -> Event:
+    return Event(
+        "specialist-complete",
+        {
+            "executionId": root,
+            "department": department,
+            "specialistId": specialist,
+            "output": output,
+            "qualityScore": fraction(overall),
+            "executionTime": elapsed_ms,
+            "decision": decision,
+        },
+        source,
+    )
 
 
-def department_review(root: str, department: str, head: str, scores: dict[str, float],
-                      decision: str, issues: list[str], suggestions: list[str],
-                      source: str) -> Event:
-    return Event("department-review", {
-        "executionId": root, "department": department, "reviewedBy": head,
-        "scores": {name: fraction(value) for name, value in scores.items()},
-        "decision": decision, "issues": issues, "suggestions": suggestions,
-    }, source)
+def department_review(
+    root: str,
+    department: str,
+    head: str,
+    scores: dict[str, float],
+    decision: str,
+    issues: list[str],
+    suggestions: list[str],
+    source: str,
+) -> Event:
+    return Event(
+        "department-review",
+        {
+            "executionId": root,
+            "department": department,
+            "reviewedBy": head,
+            "scores": {name: fraction(value) for name, value in scores.items()},
+            "decision": decision,
+            "issues": issues,
+            "suggestions": suggestions,
+        },
+        source,
+    )
 
 
-def department_complete(root: str, department: str, outputs: list[Any], status: str,
-                        source: str) -> Event:
-    return Event("department-complete", {
-        "executionId": root, "department": department, "outputs": outputs, "status": status,
-    }, source)
+def department_complete(
+    root: str, department: str, outputs: list[Any], status: str, source: str
+) -> Event:
+    return Event(
+        "department-complete",
+        {
+            "executionId": root,
+            "department": department,
+            "outputs": outputs,
+            "status": status,
+        },
+        source,
+    )
 
 
-def quality_validation(root: str, overall: float, consistency: float, decision: str,
-                       issues: list[str]) -> Event:
-    return Event("quality-validation", {
-        "executionId": root, "overallScore": fraction(overall),
-        "consistency": fraction(consistency), "decision": decision, "issues": issues,
-    })
+def quality_validation(
+    root: str, overall: float, consistency: float, decision: str, issues: list[str]
+) -> Event:
+    return Event(
+        "quality-validation",
+        {
+            "executionId": root,
+            "overallScore": fraction(overall),
+            "consistency": fraction(consistency),
+            "decision": decision,
+            "issues": issues,
+        },
+    )
 
 
 def brain_storage(root: str, success: bool, entities: int, note: str = "") -> Event:
@@ -128,11 +220,15 @@ def brain_storage(root: str, success: bool, entities: int, note: str = "") -> Ev
     return Event("brain-storage", payload)
 
 
-def orchestration_complete(root: str, result: dict[str, Any], metrics: dict[str, Any]
-                           ) -> Event:
-    return Event("orchestration-complete", {
-        "executionId": root, "result": result, "metrics": metrics,
-    })
+def orchestration_complete(root: str, result: dict[str, Any], metrics: dict[str, Any]) -> Event:
+    return Event(
+        "orchestration-complete",
+        {
+            "executionId": root,
+            "result": result,
+            "metrics": metrics,
+        },
+    )
 
 
 def error(root: str, message: str, context: dict[str, Any]) -> Event:

@@ -78,8 +78,9 @@ class Orchestrator:
         self.department_tasks: dict[str, asyncio.Task[dict[str, Any]]] = {}
         self._cancelled_departments: set[str] = set()
 
-    async def run(self, request: OrchestrationRequest, team: Team, ledger: BudgetLedger
-                  ) -> dict[str, Any]:
+    async def run(
+        self, request: OrchestrationRequest, team: Team, ledger: BudgetLedger
+    ) -> dict[str, Any]:
         """Runs to the end and returns the ExecuteResponse; the root row records it all,
         including failure (status failed, with the reason) and cancellation."""
         started = time.monotonic()
@@ -89,24 +90,35 @@ class Orchestrator:
         try:
             shared = await self._prepare(request, ledger)
             plan = await self._plan(request, team, shared)
-            await self._emit(events.orchestration_start(
-                root, request.project_uid, request.prompt, _complexity_label(plan.complexity)))
+            await self._emit(
+                events.orchestration_start(
+                    root, request.project_uid, request.prompt, _complexity_label(plan.complexity)
+                )
+            )
             reports = await self._departments(plan, shared)
             response = await self._conclude(request, team, shared, reports, started)
         except asyncio.CancelledError:
-            await asyncio.shield(self._fail(request, ledger, started, shared, AladdinError(
-                ErrorType.CANCELLED, "The orchestration was cancelled."), "cancelled"))
+            await asyncio.shield(
+                self._fail(
+                    request,
+                    ledger,
+                    started,
+                    shared,
+                    AladdinError(ErrorType.CANCELLED, "The orchestration was cancelled."),
+                    "cancelled",
+                )
+            )
             raise
         except AladdinError as error:
             return await self._fail(request, ledger, started, shared, error, "failed")
         return response
 
-    async def fail_early(self, request: OrchestrationRequest, error: AladdinError
-                         ) -> dict[str, Any]:
+    async def fail_early(
+        self, request: OrchestrationRequest, error: AladdinError
+    ) -> dict[str, Any]:
         """Record a run that could not start (no team, bad budget settings)."""
         await self.recorder.mark_running(request.root_id)
-        return await self._fail(request, BudgetLedger(), time.monotonic(), None, error,
-                                "failed")
+        return await self._fail(request, BudgetLedger(), time.monotonic(), None, error, "failed")
 
     async def cancel_department(self, slug: str) -> bool:
         task = self.department_tasks.get(slug)
@@ -127,14 +139,23 @@ class Orchestrator:
             if slug not in self._cancelled_departments or task is None:
                 raise
             task.uncancel()
-            return {"department": slug, "status": "cancelled", "score": None, "scores": {},
-                    "relevance": 0.0, "issues": [], "entities": [], "report": None,
-                    "specialists": [],
-                    "error": {"type": "cancelled", "message": f"{slug} was cancelled."}}
+            return {
+                "department": slug,
+                "status": "cancelled",
+                "score": None,
+                "scores": {},
+                "relevance": 0.0,
+                "issues": [],
+                "entities": [],
+                "report": None,
+                "specialists": [],
+                "error": {"type": "cancelled", "message": f"{slug} was cancelled."},
+            }
 
     async def _emit(self, event: events.Event) -> None:
-        await self.sink.emit(self.root_id_of(event), event.type, event.payload,
-                             source_id=event.source_id)
+        await self.sink.emit(
+            self.root_id_of(event), event.type, event.payload, source_id=event.source_id
+        )
 
     @staticmethod
     def root_id_of(event: events.Event) -> str:
@@ -145,9 +166,15 @@ class Orchestrator:
         context = prune_context(full, request.prompt) if full else {}
         complexity = assess_complexity(request.prompt, context)
         return Shared(
-            root_id=request.root_id, project_id=request.project_id, prompt=request.prompt,
-            context=context, tier=tier_for_score(complexity.score), runner=self.runner,
-            recorder=self.recorder, sink=self.sink, ledger=ledger,
+            root_id=request.root_id,
+            project_id=request.project_id,
+            prompt=request.prompt,
+            context=context,
+            tier=tier_for_score(complexity.score),
+            runner=self.runner,
+            recorder=self.recorder,
+            sink=self.sink,
+            ledger=ledger,
             max_parallel_specialists=self.settings.max_parallel_specialists,
             quality_threshold=request.quality_threshold,
         )
@@ -156,17 +183,28 @@ class Orchestrator:
         complexity = assess_complexity(request.prompt, shared.context)
         slugs = [d.slug for d in team.departments]
         if not slugs:
-            raise AladdinError(ErrorType.VALIDATION_ERROR,
-                               "No active departments with a head: set them up in the admin.")
+            raise AladdinError(
+                ErrorType.VALIDATION_ERROR,
+                "No active departments with a head: set them up in the admin.",
+            )
         roster = "\n".join(f"- {d.slug}: {d.name}" for d in team.departments)
-        prompt = (f"Producer's request:\n{request.prompt}\n\nDepartments:\n{roster}\n\n"
-                  "Score every department's relevance from 0 to 1 and give each relevant "
-                  "one a focused task.")
-        result = await shared.run(AgentTask(
-            spec=team.orchestrator, prompt=prompt, kind="plan", context=shared.context,
-            output_schema=plan_schema(slugs), schema_name="execution_plan", tier=shared.tier,
-            parent_id=request.root_id,
-        ))
+        prompt = (
+            f"Producer's request:\n{request.prompt}\n\nDepartments:\n{roster}\n\n"
+            "Score every department's relevance from 0 to 1 and give each relevant "
+            "one a focused task."
+        )
+        result = await shared.run(
+            AgentTask(
+                spec=team.orchestrator,
+                prompt=prompt,
+                kind="plan",
+                context=shared.context,
+                output_schema=plan_schema(slugs),
+                schema_name="execution_plan",
+                tier=shared.tier,
+                parent_id=request.root_id,
+            )
+        )
         if not result.ok:
             raise result.error or AladdinError(ErrorType.AGENT_FAILURE, "planning failed")
         plan = _Plan(complexity=complexity, intent=result.output.get("intent", ""))
@@ -183,22 +221,38 @@ class Orchestrator:
                 ErrorType.QUALITY_THRESHOLD_NOT_MET,
                 "No department was relevant enough to this request (threshold "
                 f"{self.settings.relevance_threshold}); rephrase it or lower "
-                "ALADDIN_DEPARTMENT_RELEVANCE_THRESHOLD.")
+                "ALADDIN_DEPARTMENT_RELEVANCE_THRESHOLD.",
+            )
         return plan
 
     async def _departments(self, plan: _Plan, shared: Shared) -> list[dict[str, Any]]:
         for department, relevance, _ in plan.assignments:
-            await self._emit(events.department_assigned(
-                shared.root_id, department.slug, relevance, DEPARTMENT_ESTIMATE_MS))
-        runs = [self._cancellable(DepartmentRun(department, task, relevance, shared).run(),
-                                  department.slug)
-                for department, relevance, task in plan.assignments]
-        return await run_all(runs, limit=self.settings.max_parallel_departments,
-                             names=[d.slug for d, _, _ in plan.assignments],
-                             tasks=self.department_tasks)
+            await self._emit(
+                events.department_assigned(
+                    shared.root_id, department.slug, relevance, DEPARTMENT_ESTIMATE_MS
+                )
+            )
+        runs = [
+            self._cancellable(
+                DepartmentRun(department, task, relevance, shared).run(), department.slug
+            )
+            for department, relevance, task in plan.assignments
+        ]
+        return await run_all(
+            runs,
+            limit=self.settings.max_parallel_departments,
+            names=[d.slug for d, _, _ in plan.assignments],
+            tasks=self.department_tasks,
+        )
 
-    async def _conclude(self, request: OrchestrationRequest, team: Team, shared: Shared,
-                        reports: list[dict[str, Any]], started: float) -> dict[str, Any]:
+    async def _conclude(
+        self,
+        request: OrchestrationRequest,
+        team: Team,
+        shared: Shared,
+        reports: list[dict[str, Any]],
+        started: float,
+    ) -> dict[str, Any]:
         done = [r for r in reports if r["status"] == "completed"]
         if not done:
             first = next((r.get("error") for r in reports if r.get("error")), None) or {}
@@ -206,63 +260,97 @@ class Orchestrator:
                 ErrorType(first.get("type", "agent_failure")),
                 "No department produced accepted work. "
                 + first.get("message", "See the department reports."),
-                details={"departmentReports": reports})
+                details={"departmentReports": reports},
+            )
         overall, consistency, issues = await self._validate(request, team, shared, done)
         decision = decide(overall, consistency, Level.OVERALL)
         recommendation = RECOMMENDATION[decision]
-        await self._emit(events.quality_validation(
-            shared.root_id, overall, consistency, str(decision), issues))
+        await self._emit(
+            events.quality_validation(shared.root_id, overall, consistency, str(decision), issues)
+        )
         stored = await self._store(request, shared, done, recommendation)
         metrics = self._metrics(shared, started)
         response = {
-            "executionId": request.root_id, "status": "completed",
-            "departmentReports": reports, "overallQuality": round(overall, 2),
-            "consistency": round(consistency, 2), "recommendation": recommendation,
-            "decision": str(decision), "issues": issues, "entitiesStored": stored,
+            "executionId": request.root_id,
+            "status": "completed",
+            "departmentReports": reports,
+            "overallQuality": round(overall, 2),
+            "consistency": round(consistency, 2),
+            "recommendation": recommendation,
+            "decision": str(decision),
+            "issues": issues,
+            "entitiesStored": stored,
             "metrics": metrics,
         }
         await self._finish_root(request.root_id, "completed", response, shared.ledger)
-        await self._emit(events.orchestration_complete(shared.root_id, {
-            "departments": [r["department"] for r in reports],
-            "overallQuality": events.fraction(overall),
-            "consistency": events.fraction(consistency), "recommendation": recommendation,
-        }, metrics))
+        await self._emit(
+            events.orchestration_complete(
+                shared.root_id,
+                {
+                    "departments": [r["department"] for r in reports],
+                    "overallQuality": events.fraction(overall),
+                    "consistency": events.fraction(consistency),
+                    "recommendation": recommendation,
+                },
+                metrics,
+            )
+        )
         return response
 
-    async def _validate(self, request: OrchestrationRequest, team: Team, shared: Shared,
-                        done: list[dict[str, Any]]) -> tuple[float, float, list[str]]:
+    async def _validate(
+        self, request: OrchestrationRequest, team: Team, shared: Shared, done: list[dict[str, Any]]
+    ) -> tuple[float, float, list[str]]:
         overall = sum((r["score"] or 0.0) * r["relevance"] for r in done) / sum(
-            r["relevance"] for r in done)
+            r["relevance"] for r in done
+        )
         own = [r["scores"].get("consistency", 0.0) for r in done]
         if len(done) == 1:
             return overall, own[0], list(done[0]["issues"])[:10]
-        summaries = json.dumps([{"department": r["department"], "report": r["report"]}
-                                for r in done], ensure_ascii=False, indent=1)
-        result = await shared.run(AgentTask(
-            spec=team.orchestrator, kind="validation", output_schema=VALIDATION_SCHEMA,
-            schema_name="cross_department_validation", tier=shared.tier,
-            parent_id=request.root_id, context=shared.context,
-            prompt=(f"Request:\n{request.prompt}\n\nDepartment reports:\n{summaries}\n\n"
+        summaries = json.dumps(
+            [{"department": r["department"], "report": r["report"]} for r in done],
+            ensure_ascii=False,
+            indent=1,
+        )
+        result = await shared.run(
+            AgentTask(
+                spec=team.orchestrator,
+                kind="validation",
+                output_schema=VALIDATION_SCHEMA,
+                schema_name="cross_department_validation",
+                tier=shared.tier,
+                parent_id=request.root_id,
+                context=shared.context,
+                prompt=(
+                    f"Request:\n{request.prompt}\n\nDepartment reports:\n{summaries}\n\n"
                     "Check these reports against each other and the project canon: score "
-                    "cross-department consistency and completeness 0-100 and list conflicts."),
-        ))
+                    "cross-department consistency and completeness 0-100 and list conflicts."
+                ),
+            )
+        )
         if not result.ok:
             raise result.error or AladdinError(ErrorType.AGENT_FAILURE, "validation failed")
         cross = float(result.output["consistencyScore"])
         consistency = min(cross, sum(own) / len(own))
         return overall, consistency, list(result.output["issues"])[:10]
 
-    async def _store(self, request: OrchestrationRequest, shared: Shared,
-                     done: list[dict[str, Any]], recommendation: str) -> int:
+    async def _store(
+        self,
+        request: OrchestrationRequest,
+        shared: Shared,
+        done: list[dict[str, Any]],
+        recommendation: str,
+    ) -> int:
         if recommendation != "ingest" or request.project_id is None:
-            note = ("no project" if request.project_id is None else
-                    f"recommendation is {recommendation}; nothing is stored until it is ingested")
+            note = (
+                "no project"
+                if request.project_id is None
+                else f"recommendation is {recommendation}; nothing is stored until it is ingested"
+            )
             await self._emit(events.brain_storage(shared.root_id, True, 0, note))
             return 0
         entities = [entity for r in done for entity in r["entities"]]
         try:
-            stored = await self.graph.store_results(request.project_id, request.root_id,
-                                                    entities)
+            stored = await self.graph.store_results(request.project_id, request.root_id, entities)
         except Exception as exc:  # storage failing must not lose the run's results
             await self._emit(events.brain_storage(shared.root_id, False, 0, str(exc)))
             return 0
@@ -277,17 +365,38 @@ class Orchestrator:
             "cost": None if shared.ledger.cost_unknown else round(shared.ledger.spent_usd, 6),
         }
 
-    async def _finish_root(self, root_id: str, status: str, output: dict[str, Any],
-                           ledger: BudgetLedger, error: dict[str, Any] | None = None) -> None:
-        await self.recorder.finish(root_id, RunFinish(
-            status=status, output=output, error=error,
-            input_tokens=ledger.spent_tokens, output_tokens=0,
-            cost=None if ledger.cost_unknown else ledger.spent_usd))
+    async def _finish_root(
+        self,
+        root_id: str,
+        status: str,
+        output: dict[str, Any],
+        ledger: BudgetLedger,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        await self.recorder.finish(
+            root_id,
+            RunFinish(
+                status=status,
+                output=output,
+                error=error,
+                input_tokens=ledger.spent_tokens,
+                output_tokens=0,
+                cost=None if ledger.cost_unknown else ledger.spent_usd,
+            ),
+        )
 
-    async def _fail(self, request: OrchestrationRequest, ledger: BudgetLedger, started: float,
-                    shared: Shared | None, error: AladdinError, status: str) -> dict[str, Any]:
+    async def _fail(
+        self,
+        request: OrchestrationRequest,
+        ledger: BudgetLedger,
+        started: float,
+        shared: Shared | None,
+        error: AladdinError,
+        status: str,
+    ) -> dict[str, Any]:
         reports = error.details.pop("departmentReports", None) or [
-            task.result() for task in self.department_tasks.values()
+            task.result()
+            for task in self.department_tasks.values()
             if task.done() and not task.cancelled() and task.exception() is None
         ]
         metrics = {
@@ -297,13 +406,23 @@ class Orchestrator:
             "cost": None if ledger.cost_unknown else round(ledger.spent_usd, 6),
         }
         response = {
-            "executionId": request.root_id, "status": status, "departmentReports": reports,
-            "overallQuality": 0.0, "consistency": 0.0, "recommendation": "discard",
-            "error": error.to_dict(), "metrics": metrics,
+            "executionId": request.root_id,
+            "status": status,
+            "departmentReports": reports,
+            "overallQuality": 0.0,
+            "consistency": 0.0,
+            "recommendation": "discard",
+            "error": error.to_dict(),
+            "metrics": metrics,
         }
         await self._finish_root(request.root_id, status, response, ledger, error.to_dict())
-        await self._emit(events.error(request.root_id, str(error), {
-            "type": str(error.type), "status": status, "metrics": metrics}))
+        await self._emit(
+            events.error(
+                request.root_id,
+                str(error),
+                {"type": str(error.type), "status": status, "metrics": metrics},
+            )
+        )
         return response
 
 
@@ -312,5 +431,4 @@ def _complexity_label(complexity: Complexity) -> str:
     return {"simple": "simple", "standard": "medium", "premium": "complex"}[str(tier)]
 
 
-__all__: Sequence[str] = ["OrchestrationRequest", "OrchestrationSettings", "Orchestrator",
-                          "Team"]
+__all__: Sequence[str] = ["OrchestrationRequest", "OrchestrationSettings", "Orchestrator", "Team"]

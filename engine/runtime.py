@@ -101,8 +101,8 @@ class _Progress:
         self.input_tokens += response.input_tokens
         self.output_tokens += response.output_tokens
         self.model = response.model or self.model
-        self.cost = None if self.cost is None or response.cost is None else (
-            self.cost + response.cost
+        self.cost = (
+            None if self.cost is None or response.cost is None else (self.cost + response.cost)
         )
         self.llm_retries += retries
         self.retry_reasons.extend(reasons)
@@ -140,8 +140,10 @@ class AgentRunner:
         messages = build_messages(task)
         try:
             result.output, result.raw_output = await self._loop(
-                task, RunRef(execution_id, root_id, task.spec.agent_id, task.project_id),
-                messages, progress,
+                task,
+                RunRef(execution_id, root_id, task.spec.agent_id, task.project_id),
+                messages,
+                progress,
             )
             result.status = "completed"
         except AladdinError as error:
@@ -155,9 +157,7 @@ class AgentRunner:
             raise
         except Exception as exc:  # a bug must still leave a failed record, not a lost run
             result.status = "failed"
-            result.error = AladdinError(
-                ErrorType.UNKNOWN_ERROR, f"{type(exc).__name__}: {exc}"
-            )
+            result.error = AladdinError(ErrorType.UNKNOWN_ERROR, f"{type(exc).__name__}: {exc}")
         await self._finish(task, result, progress, messages)
         return result
 
@@ -280,8 +280,9 @@ class AgentRunner:
         for call in response.tool_calls:
             progress.tool_calls += 1
             if task.on_step is not None:
-                await task.on_step(progress.tool_calls, task.spec.max_agent_steps,
-                                   f"calling {call.name}")
+                await task.on_step(
+                    progress.tool_calls, task.spec.max_agent_steps, f"calling {call.name}"
+                )
             content = await self._call_tool(ref, call)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
 
@@ -323,14 +324,12 @@ def build_messages(task: AgentTask) -> list[dict[str, Any]]:
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-def select_context(
-    context: Mapping[str, Any] | None, required: Sequence[str]
-) -> dict[str, Any]:
+def select_context(context: Mapping[str, Any] | None, required: Sequence[str]) -> dict[str, Any]:
     """The parts of the context the agent declared it needs (all of it when none declared)."""
     if not context:
         return {}
     wanted = [key for key in required if key in CONTEXT_KEYS] or list(context)
-    return {key: context[key] for key in wanted if key in context and context[key]}
+    return {key: context[key] for key in wanted if context.get(key)}
 
 
 def parse_structured(text: str, schema: Mapping[str, Any]) -> tuple[Any, str | None]:

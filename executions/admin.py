@@ -37,8 +37,15 @@ class ToolCallInline(ReadOnlyInline):
 class ChildInline(ReadOnlyInline):
     model = Execution
     fk_name = "parent"
-    fields = ("kind", "agent", "status", "overall_score", "decision", "total_tokens",
-              "execution_time")
+    fields = (
+        "kind",
+        "agent",
+        "status",
+        "overall_score",
+        "decision",
+        "total_tokens",
+        "execution_time",
+    )
     readonly_fields = fields
     show_change_link = True
     verbose_name_plural = "child runs"
@@ -46,8 +53,19 @@ class ChildInline(ReadOnlyInline):
 
 @admin.register(Execution)
 class ExecutionAdmin(admin.ModelAdmin):
-    list_display = ("execution_id", "kind", "agent", "project", "status", "overall_score",
-                    "decision", "total_tokens", "cost", "execution_time", "created_at")
+    list_display = (
+        "execution_id",
+        "kind",
+        "agent",
+        "project",
+        "status",
+        "overall_score",
+        "decision",
+        "total_tokens",
+        "cost",
+        "execution_time",
+        "created_at",
+    )
     list_filter = ("status", "kind", "department", "project", "review_status", "error_type")
     search_fields = ("execution_id", "prompt", "agent__agent_id")
     list_select_related = ("agent", "project")

@@ -51,8 +51,11 @@ class DjangoEventSink:
             sequence = await self._sequence(root_id, execution_pk)
             try:
                 return await ExecutionEvent.objects.acreate(
-                    execution_id=execution_pk, sequence=sequence, type=type,
-                    payload=payload, source_id=source_pk,
+                    execution_id=execution_pk,
+                    sequence=sequence,
+                    type=type,
+                    payload=payload,
+                    source_id=source_pk,
                 )
             except IntegrityError:
                 # Another process wrote this number first: re-read the log's end.
@@ -62,7 +65,8 @@ class DjangoEventSink:
     async def _sequence(self, root_id: str, execution_pk: int) -> int:
         if root_id not in self._next:
             last = await ExecutionEvent.objects.filter(execution_id=execution_pk).aaggregate(
-                last=Max("sequence"))
+                last=Max("sequence")
+            )
             self._next[root_id] = (last["last"] or 0) + 1
         sequence = self._next[root_id]
         self._next[root_id] = sequence + 1
@@ -94,5 +98,4 @@ async def announce(root_id: str, event: ExecutionEvent) -> None:
         await layer.group_send(group_name(root_id), message)
         await layer.group_send(ALL_EXECUTIONS_GROUP, message)
     except Exception:  # the stored row is the record; a missed bell is replayed later
-        logger.warning("could not announce event %s of %s", event.sequence, root_id,
-                       exc_info=True)
+        logger.warning("could not announce event %s of %s", event.sequence, root_id, exc_info=True)

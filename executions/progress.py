@@ -37,10 +37,12 @@ class DepartmentProgress:
             return 1.0
         if not self.specialists:
             return 0.1 if self.status == "working" else 0.0
-        done = sum(1 for s in self.specialists.values()
-                   if s.status in {"completed", "rejected", "failed"})
-        partial = sum(s.progress for s in self.specialists.values()
-                      if s.status in {"spawned", "executing"})
+        done = sum(
+            1 for s in self.specialists.values() if s.status in {"completed", "rejected", "failed"}
+        )
+        partial = sum(
+            s.progress for s in self.specialists.values() if s.status in {"spawned", "executing"}
+        )
         return 0.1 + 0.8 * (done + partial * 0.5) / len(self.specialists)
 
 
@@ -69,8 +71,9 @@ class Progress:
 
     @property
     def departments_complete(self) -> int:
-        return sum(1 for d in self.departments.values()
-                   if d.status in {"completed", "failed", "cancelled"})
+        return sum(
+            1 for d in self.departments.values() if d.status in {"completed", "failed", "cancelled"}
+        )
 
     def apply(self, sequence: int, type: str, payload: dict[str, Any]) -> None:
         self.last_sequence = max(self.last_sequence, sequence)

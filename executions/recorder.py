@@ -18,8 +18,15 @@ from departments.models import Department
 from engine.ports import RunFinish, RunStart
 from executions.models import Execution
 
-SCORE_FIELDS = ("quality", "relevance", "consistency", "completeness", "creativity",
-                "technical", "overall")
+SCORE_FIELDS = (
+    "quality",
+    "relevance",
+    "consistency",
+    "completeness",
+    "creativity",
+    "technical",
+    "overall",
+)
 
 
 class DjangoRunRecorder:
@@ -56,6 +63,9 @@ class DjangoRunRecorder:
     async def pk(self, execution_id: str | None) -> int | None:
         if execution_id is None:
             return None
+        return await self.require_pk(execution_id)
+
+    async def require_pk(self, execution_id: str) -> int:
         if execution_id not in self._pks:
             row = await Execution.objects.only("pk").aget(execution_id=execution_id)
             self._pks[execution_id] = row.pk
@@ -65,13 +75,13 @@ class DjangoRunRecorder:
         now = timezone.now()
         self._started[execution_id] = now
         history = self._append(execution_id, "running", now)
-        await Execution.objects.filter(pk=await self.pk(execution_id)).aupdate(
+        await Execution.objects.filter(pk=await self.require_pk(execution_id)).aupdate(
             status=Execution.Status.RUNNING, started_at=now, status_history=history
         )
 
     async def mark_retry(self, execution_id: str, reason: str) -> None:
         history = self._append(execution_id, "retry", timezone.now())
-        await Execution.objects.filter(pk=await self.pk(execution_id)).aupdate(
+        await Execution.objects.filter(pk=await self.require_pk(execution_id)).aupdate(
             status=Execution.Status.RETRY, status_history=history, retry_reason=reason
         )
 
@@ -99,12 +109,14 @@ class DjangoRunRecorder:
             "retry_count": result.retry_count,
             "retry_reason": result.retry_reason[:5000],
         }
-        pk = await self.pk(execution_id)
+        pk = await self.require_pk(execution_id)
         await Execution.objects.filter(pk=pk).aupdate(**fields)
         row = await Execution.objects.only("agent_id", "kind", "department_id").aget(pk=pk)
         if row.agent_id is not None:
             await update_agent_metrics(
-                row.agent_id, elapsed_ms, result.status == "completed",
+                row.agent_id,
+                elapsed_ms,
+                result.status == "completed",
                 result.input_tokens + result.output_tokens,
             )
         if row.kind == Execution.Kind.DEPARTMENT and row.department_id is not None:
@@ -132,7 +144,7 @@ class DjangoRunRecorder:
             reviewed_at=timezone.now(),
             review_notes=notes[:10000],
         )
-        pk = await self.pk(execution_id)
+        pk = await self.require_pk(execution_id)
         await Execution.objects.filter(pk=pk).aupdate(**fields)
         row = await Execution.objects.only("agent_id").aget(pk=pk)
         if row.agent_id is not None and "overall" in scores:
@@ -164,8 +176,7 @@ async def update_agent_metrics(agent_pk: int, elapsed_ms: int, ok: bool, tokens:
             "average_execution_time", "total_executions", elapsed_ms
         ),
         successful_executions=F("successful_executions") + success,
-        success_rate=(F("successful_executions") + success) * 100.0
-        / (F("total_executions") + 1.0),
+        success_rate=(F("successful_executions") + success) * 100.0 / (F("total_executions") + 1.0),
         total_executions=F("total_executions") + 1,
         total_tokens_used=F("total_tokens_used") + tokens,
         last_executed_at=timezone.now(),
@@ -188,8 +199,6 @@ async def update_department_metrics(department_pk: int, elapsed_ms: int, ok: boo
             "average_execution_time", "total_executions", elapsed_ms
         ),
         successful_executions=F("successful_executions") + success,
-        success_rate=(F("successful_executions") + success) * 100.0
-        / (F("total_executions") + 1.0),
+        success_rate=(F("successful_executions") + success) * 100.0 / (F("total_executions") + 1.0),
         total_executions=F("total_executions") + 1,
     )
-

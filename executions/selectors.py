@@ -23,8 +23,9 @@ CONTAINER_KINDS = (Execution.Kind.ORCHESTRATION, Execution.Kind.DEPARTMENT)
 
 def orchestrator_agent() -> Agent:
     active = Agent.objects.filter(department__isnull=True, is_active=True)
-    agent = active.filter(agent_id="master-orchestrator").first() or active.order_by(
-        "agent_id").first()
+    agent = (
+        active.filter(agent_id="master-orchestrator").first() or active.order_by("agent_id").first()
+    )
     if agent is None:
         raise AladdinError(
             ErrorType.VALIDATION_ERROR,
@@ -36,9 +37,11 @@ def orchestrator_agent() -> Agent:
 
 def team_for(project: Project | None) -> Team:
     departments = []
-    agents = Agent.objects.filter(is_active=True, department__is_active=True).select_related(
-        "department"
-    ).order_by("department__priority", "agent_id")
+    agents = (
+        Agent.objects.filter(is_active=True, department__is_active=True)
+        .select_related("department")
+        .order_by("department__priority", "agent_id")
+    )
     by_department: dict[int, list[Agent]] = {}
     for agent in agents:
         by_department.setdefault(agent.department_id or 0, []).append(agent)
@@ -47,14 +50,17 @@ def team_for(project: Project | None) -> Team:
         if head is None or head.department is None:
             continue
         department = head.department
-        departments.append(DepartmentTeam(
-            slug=department.slug,
-            name=department.name,
-            head=agent_spec(head, project),
-            specialists=tuple(agent_spec(a, project) for a in members if a is not head),
-        ))
-    return Team(orchestrator=agent_spec(orchestrator_agent(), project),
-                departments=tuple(departments))
+        departments.append(
+            DepartmentTeam(
+                slug=department.slug,
+                name=department.name,
+                head=agent_spec(head, project),
+                specialists=tuple(agent_spec(a, project) for a in members if a is not head),
+            )
+        )
+    return Team(
+        orchestrator=agent_spec(orchestrator_agent(), project), departments=tuple(departments)
+    )
 
 
 def spent_today(project: Project) -> tuple[int, float]:
@@ -70,14 +76,21 @@ def budget_ledger(project: Project, max_tokens: int | None = None) -> BudgetLedg
     per_run = project.token_budget_per_execution
     if max_tokens is not None:
         per_run = min(per_run, max_tokens)
-    return BudgetLedger([
-        BudgetLimit(
-            "orchestration", per_run,
-            float(project.usd_budget_per_execution) if project.usd_budget_per_execution else None,
-        ),
-        BudgetLimit(
-            "project-daily", project.token_budget_daily,
-            float(project.usd_budget_daily) if project.usd_budget_daily else None,
-            already_spent_tokens=tokens_today, already_spent_usd=usd_today,
-        ),
-    ])
+    return BudgetLedger(
+        [
+            BudgetLimit(
+                "orchestration",
+                per_run,
+                float(project.usd_budget_per_execution)
+                if project.usd_budget_per_execution
+                else None,
+            ),
+            BudgetLimit(
+                "project-daily",
+                project.token_budget_daily,
+                float(project.usd_budget_daily) if project.usd_budget_daily else None,
+                already_spent_tokens=tokens_today,
+                already_spent_usd=usd_today,
+            ),
+        ]
+    )

@@ -70,15 +70,24 @@ def create_orchestration(
         conversation=conversation,
         requested_by_id=user_id,
         prompt=prompt,
-        params={"options": {"priority": options.priority, "maxTokens": options.max_tokens,
-                            "qualityThreshold": options.quality_threshold}},
+        params={
+            "options": {
+                "priority": options.priority,
+                "maxTokens": options.max_tokens,
+                "qualityThreshold": options.quality_threshold,
+            }
+        },
         status=Execution.Status.PENDING,
         status_history=[{"status": "pending", "at": timezone.now().isoformat()}],
     )
     root.root = root
     root.save(update_fields=["root"])
-    audit.record("orchestration.start", "execution", root.execution_id,
-                 changes={"project": project.slug, "prompt": prompt[:500]})
+    audit.record(
+        "orchestration.start",
+        "execution",
+        root.execution_id,
+        changes={"project": project.slug, "prompt": prompt[:500]},
+    )
     return root
 
 
@@ -107,16 +116,22 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
     project = root.project
     recorder = DjangoRunRecorder(root.requested_by_id)
     orchestrator = Orchestrator(
-        build_runner_with(recorder), recorder, DjangoEventSink(), DjangoGraphStore(),
+        build_runner_with(recorder),
+        recorder,
+        DjangoEventSink(),
+        DjangoGraphStore(),
         orchestration_settings(),
     )
     ORCHESTRATORS[execution_id] = orchestrator
     request = OrchestrationRequest(
-        root_id=execution_id, prompt=root.prompt,
+        root_id=execution_id,
+        prompt=root.prompt,
         project_id=project.pk if project else None,
         project_uid=str(project.uid) if project else "",
         quality_threshold=options.get("qualityThreshold"),
     )
+    if project is None:
+        raise ValueError(f"Orchestration {execution_id} has no project.")
     current = asyncio.current_task()
     watcher = asyncio.create_task(_watch_cancellation(execution_id, orchestrator, current))
     try:
@@ -136,15 +151,19 @@ def build_runner_with(recorder: DjangoRunRecorder) -> Any:
     return runner
 
 
-async def _watch_cancellation(execution_id: str, orchestrator: Orchestrator,
-                              task: asyncio.Task[Any] | None) -> None:
+async def _watch_cancellation(
+    execution_id: str, orchestrator: Orchestrator, task: asyncio.Task[Any] | None
+) -> None:
     """Turn cancel requests written by any process into task cancellation here."""
     while True:
         await asyncio.sleep(CANCEL_POLL_SECONDS)
         requested = [
-            row async for row in Execution.objects.filter(
+            row
+            async for row in Execution.objects.filter(
                 root__execution_id=execution_id, cancel_requested=True
-            ).select_related("department").only("kind", "department__slug")
+            )
+            .select_related("department")
+            .only("kind", "department__slug")
         ]
         for row in requested:
             if row.kind == Execution.Kind.ORCHESTRATION and task is not None:
@@ -161,8 +180,11 @@ async def cancel_orchestration(execution_id: str, department: str | None = None)
         filters.update(kind=Execution.Kind.DEPARTMENT, department__slug=department)
     else:
         filters.update(kind=Execution.Kind.ORCHESTRATION)
-    updated = await Execution.objects.filter(**filters).exclude(
-        status__in=Execution.FINISHED).aupdate(cancel_requested=True)
+    updated = (
+        await Execution.objects.filter(**filters)
+        .exclude(status__in=Execution.FINISHED)
+        .aupdate(cancel_requested=True)
+    )
     if not updated:
         return False
     # In this process we need not wait for the watcher.

@@ -52,10 +52,18 @@ def register_demo_provider(litellm: Any) -> None:
                 id=f"demo-{uuid.uuid4().hex[:12]}",
                 created=int(time.time()),
                 model="aladdin/demo",
-                choices=[{"index": 0, "finish_reason": "stop",
-                          "message": {"role": "assistant", "content": content}}],
-                usage={"prompt_tokens": prompt, "completion_tokens": completion,
-                       "total_tokens": prompt + completion},
+                choices=[
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": content},
+                    }
+                ],
+                usage={
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
             )
 
     litellm.custom_provider_map = [

@@ -72,8 +72,12 @@ class GetProjectContext(BuiltinTool):
             ]
         if "relationships" in include:
             result["relationships"] = [
-                {"from": r.from_character.name, "to": r.to_character.name, "type": r.type,
-                 "strength": r.strength}
+                {
+                    "from": r.from_character.name,
+                    "to": r.to_character.name,
+                    "type": r.type,
+                    "strength": r.strength,
+                }
                 async for r in CharacterRelationship.objects.filter(
                     from_character__project=project
                 ).select_related("from_character", "to_character")
@@ -99,12 +103,19 @@ class SearchBrain(BuiltinTool):
         project = await _project(context)
         query, limit = arguments["query"], arguments.get("limit", 5)
         characters = Character.objects.filter(project=project).filter(
-            Q(name__icontains=query) | Q(description__icontains=query)
+            Q(name__icontains=query)
+            | Q(description__icontains=query)
             | Q(backstory__icontains=query)
         )
-        scenes = Scene.objects.filter(episode__project=project).filter(
-            Q(title__icontains=query) | Q(summary__icontains=query) | Q(content__icontains=query)
-        ).select_related("episode")
+        scenes = (
+            Scene.objects.filter(episode__project=project)
+            .filter(
+                Q(title__icontains=query)
+                | Q(summary__icontains=query)
+                | Q(content__icontains=query)
+            )
+            .select_related("episode")
+        )
         return {
             "characters": [character_summary(c) async for c in characters[:limit]],
             "scenes": [scene_summary(s) async for s in scenes[:limit]],
@@ -130,7 +141,7 @@ class StoreEntity(BuiltinTool):
 
     async def run(self, arguments: dict[str, Any], context: ToolContext) -> Any:
         project = await _project(context)
-        defaults = {
+        defaults: dict[str, Any] = {
             key: arguments[key] for key in ("role", "description", "traits") if key in arguments
         }
         character, created = await Character.objects.aupdate_or_create(
@@ -161,13 +172,20 @@ class CreateRelationship(BuiltinTool):
         target = await self._character(project, arguments["to"])
         try:
             relationship, created = await CharacterRelationship.objects.aupdate_or_create(
-                from_character=source, to_character=target, type=arguments["type"],
+                from_character=source,
+                to_character=target,
+                type=arguments["type"],
                 defaults={"strength": arguments["strength"]},
             )
         except IntegrityError as exc:
             raise ToolInputError(f"Cannot store that relationship: {exc}") from exc
-        return {"from": source.name, "to": target.name, "type": relationship.type,
-                "strength": relationship.strength, "created": created}
+        return {
+            "from": source.name,
+            "to": target.name,
+            "type": relationship.type,
+            "strength": relationship.strength,
+            "created": created,
+        }
 
     async def _character(self, project: Project, name: str) -> Character:
         try:
@@ -194,7 +212,11 @@ class GradeOutput(BuiltinTool):
                 "properties": {
                     dimension: {"type": "number", "minimum": 0, "maximum": 100}
                     for dimension in (
-                        "quality", "relevance", "consistency", "completeness", "creativity",
+                        "quality",
+                        "relevance",
+                        "consistency",
+                        "completeness",
+                        "creativity",
                         "technical",
                     )
                 },
@@ -212,5 +234,7 @@ class GradeOutput(BuiltinTool):
         scores = arguments["scores"]
         overall = overall_score(scores, arguments["department"])
         level = Level(arguments.get("level", "specialist"))
-        return {"overallScore": overall,
-                "decision": str(decide(overall, scores["consistency"], level))}
+        return {
+            "overallScore": overall,
+            "decision": str(decide(overall, scores["consistency"], level)),
+        }

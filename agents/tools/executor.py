@@ -70,8 +70,9 @@ class DjangoToolExecutor:
             outcome = ToolOutcome(output=None, error=str(failure))
         except Exception as exc:  # a tool's bug is reported to the model and recorded
             outcome = ToolOutcome(output=None, error=f"{name} failed: {type(exc).__name__}: {exc}")
-        await self._record(ref, call_id, name, tool, parsed if parsed is not None else arguments,
-                           outcome, timing)
+        await self._record(
+            ref, call_id, name, tool, parsed if parsed is not None else arguments, outcome, timing
+        )
         return outcome
 
     async def _find(self, agent_id: str, name: str) -> CustomTool:
@@ -106,8 +107,12 @@ class DjangoToolExecutor:
 
     async def _post(self, tool: CustomTool, arguments: dict[str, Any], ref: RunRef) -> Any:
         body = json.dumps(
-            {"tool": tool.tool_name, "input": arguments, "agentId": ref.agent_id,
-             "executionId": ref.execution_id},
+            {
+                "tool": tool.tool_name,
+                "input": arguments,
+                "agentId": ref.agent_id,
+                "executionId": ref.execution_id,
+            },
             ensure_ascii=False,
         ).encode()
         headers = {"Content-Type": "application/json", "X-Webhook-Event": "tool.call"}
@@ -115,8 +120,9 @@ class DjangoToolExecutor:
             headers[SIGNATURE_HEADER] = sign(tool.signing_secret, body)
         client = self._http or httpx.AsyncClient(timeout=HTTP_TOOL_TIMEOUT)
         try:
-            response = await client.post(tool.endpoint_url, content=body, headers=headers,
-                                         timeout=HTTP_TOOL_TIMEOUT)
+            response = await client.post(
+                tool.endpoint_url, content=body, headers=headers, timeout=HTTP_TOOL_TIMEOUT
+            )
         except httpx.TimeoutException as exc:
             raise ToolFailure(f"{tool.tool_name} did not answer within 10 s.") from exc
         except httpx.HTTPError as exc:
@@ -184,7 +190,8 @@ def parse_arguments(arguments: str, tool: CustomTool) -> dict[str, Any]:
     problems = instance_errors(tool.input_schema, value)
     if problems:
         raise ToolFailure(
-            f"Invalid input for {tool.tool_name}: " + "; ".join(problems[:5])
+            f"Invalid input for {tool.tool_name}: "
+            + "; ".join(problems[:5])
             + ". Fix the arguments and call it again."
         )
     return value
@@ -213,9 +220,8 @@ async def record_tool_metrics(tool_pk: int, duration_ms: int, ok: bool) -> None:
     await CustomTool.objects.filter(pk=tool_pk).aupdate(
         total_executions=F("total_executions") + 1,
         failed_executions=F("failed_executions") + failed,
-        average_execution_time=(
-            F("average_execution_time") * F("total_executions") + duration_ms
-        ) / (F("total_executions") + 1.0),
+        average_execution_time=(F("average_execution_time") * F("total_executions") + duration_ms)
+        / (F("total_executions") + 1.0),
         error_rate=(F("failed_executions") + failed) * 100.0 / (F("total_executions") + 1.0),
     )
 

@@ -55,8 +55,9 @@ def harness(fake_llm: FakeLLMServer) -> Harness:
     sleeps, clock = SleepLog(), FakeClock()
     breakers = BreakerRegistry(clock=clock)
 
-    def make_runner(strategy: RetryStrategy = RetryStrategy.EXPONENTIAL,
-                    attempts: int = 3) -> AgentRunner:
+    def make_runner(
+        strategy: RetryStrategy = RetryStrategy.EXPONENTIAL, attempts: int = 3
+    ) -> AgentRunner:
         gateway = Gateway(
             LitellmClient(api_base=fake_llm.base_url, api_key="test-key", timeout=5),
             costs=LitellmCosts(),

@@ -134,8 +134,15 @@ def test_admin_form_shows_error_for_skills_that_are_not_a_list(admin_client: Cli
 def test_department_admin_form_shows_colour_and_priority_errors(admin_client: Client) -> None:
     response = admin_client.post(
         "/admin/departments/department/add/",
-        {"slug": "sound", "name": "Sound", "color": "blue", "priority": 12,
-         "max_agent_steps": 20, "agents-TOTAL_FORMS": 0, "agents-INITIAL_FORMS": 0},
+        {
+            "slug": "sound",
+            "name": "Sound",
+            "color": "blue",
+            "priority": 12,
+            "max_agent_steps": 20,
+            "agents-TOTAL_FORMS": 0,
+            "agents-INITIAL_FORMS": 0,
+        },
     )
     html = response.content.decode()
     assert "Enter a hex colour" in html

@@ -25,23 +25,31 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ANSWER_SCHEMA = {
     "type": "object",
-    "properties": {"summary": {"type": "string"}, "names": {"type": "array",
-                                                          "items": {"type": "string"}}},
+    "properties": {
+        "summary": {"type": "string"},
+        "names": {"type": "array", "items": {"type": "string"}},
+    },
     "required": ["summary", "names"],
     "additionalProperties": False,
 }
 
 
-def make_agent(model: str = PRICED_MODEL, tools: tuple[str, ...] = ("search_brain",),
-               **fields: Any) -> tuple[AgentSpec, Project]:
+def make_agent(
+    model: str = PRICED_MODEL, tools: tuple[str, ...] = ("search_brain",), **fields: Any
+) -> tuple[AgentSpec, Project]:
     project = factories.project(name="Lanterns")
     factories.character(project, name="Mara Vell", description="A lighthouse keeper.")
     from aladdin.seeding import SeedReport
 
     department = factories.department(slug="character")
     all_tools = seed_tools(SeedReport(), {"character": department})
-    agent = factories.agent(agent_id="character-creator-001", department=department, model=model,
-                            instructions_prompt="You create characters.", **fields)
+    agent = factories.agent(
+        agent_id="character-creator-001",
+        department=department,
+        model=model,
+        instructions_prompt="You create characters.",
+        **fields,
+    )
     agent.tools.set([all_tools[name] for name in tools])
     return agent_spec(Agent.objects.select_related("department").get(pk=agent.pk)), project
 
@@ -58,8 +66,12 @@ async def test_tool_calling_run_is_recorded_end_to_end(harness: Harness) -> None
         json_reply({"summary": "Found Mara", "names": ["Mara Vell"]}),
     )
     result = await harness.make_runner().run(
-        AgentTask(spec=spec, prompt="Who keeps the lighthouse?", output_schema=ANSWER_SCHEMA,
-                  project_id=project.pk)
+        AgentTask(
+            spec=spec,
+            prompt="Who keeps the lighthouse?",
+            output_schema=ANSWER_SCHEMA,
+            project_id=project.pk,
+        )
     )
     assert result.ok, result.error
     assert result.output == {"summary": "Found Mara", "names": ["Mara Vell"]}
@@ -107,11 +119,13 @@ async def test_unknown_tool_is_reported_to_the_model_not_raised(harness: Harness
     harness.server.script(
         "You create characters", tool_calls(call("delete_everything", {})), text("ok")
     )
-    result = await harness.make_runner().run(AgentTask(spec=spec, prompt="x",
-                                                       project_id=project.pk))
+    result = await harness.make_runner().run(
+        AgentTask(spec=spec, prompt="x", project_id=project.pk)
+    )
     assert result.ok
-    assert "No tool named 'delete_everything'" in harness.server.requests[1]["messages"][-1][
-        "content"]
+    assert (
+        "No tool named 'delete_everything'" in harness.server.requests[1]["messages"][-1]["content"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,7 +142,10 @@ async def test_transient_errors_are_retried_with_each_strategy(
     spec, project = await setup()
     harness.server.script(
         "You create characters",
-        http_error(500), http_error(503), http_error(502), text("finally"),
+        http_error(500),
+        http_error(503),
+        http_error(502),
+        text("finally"),
     )
     result = await harness.make_runner(strategy, attempts=4).run(
         AgentTask(spec=spec, prompt="x", project_id=project.pk)
@@ -146,8 +163,9 @@ async def test_rate_limit_honours_retry_after(harness: Harness) -> None:
     harness.server.script(
         "You create characters", http_error(429, headers={"Retry-After": "7"}), text("ok")
     )
-    result = await harness.make_runner().run(AgentTask(spec=spec, prompt="x",
-                                                       project_id=project.pk))
+    result = await harness.make_runner().run(
+        AgentTask(spec=spec, prompt="x", project_id=project.pk)
+    )
     assert result.ok
     assert harness.sleeps.delays == [7.0]
 
@@ -155,8 +173,9 @@ async def test_rate_limit_honours_retry_after(harness: Harness) -> None:
 async def test_non_retryable_error_fails_fast_and_is_recorded(harness: Harness) -> None:
     spec, project = await setup()
     harness.server.script("You create characters", http_error(401))
-    result = await harness.make_runner().run(AgentTask(spec=spec, prompt="x",
-                                                       project_id=project.pk))
+    result = await harness.make_runner().run(
+        AgentTask(spec=spec, prompt="x", project_id=project.pk)
+    )
     assert result.status == "failed"
     assert len(harness.server.requests) == 1 and harness.sleeps.delays == []
     execution = await Execution.objects.aget(execution_id=result.execution_id)
@@ -203,9 +222,7 @@ async def test_invalid_json_is_repaired_once(harness: Harness) -> None:
 
 async def test_json_still_invalid_after_repair_fails_and_keeps_raw_text(harness: Harness) -> None:
     spec, project = await setup()
-    harness.server.script(
-        "You create characters", text("not json"), json_reply({"summary": 3})
-    )
+    harness.server.script("You create characters", text("not json"), json_reply({"summary": 3}))
     result = await harness.make_runner().run(
         AgentTask(spec=spec, prompt="x", output_schema=ANSWER_SCHEMA, project_id=project.pk)
     )
@@ -218,8 +235,9 @@ async def test_json_still_invalid_after_repair_fails_and_keeps_raw_text(harness:
 async def test_unknown_model_price_records_cost_as_unknown(harness: Harness) -> None:
     spec, project = await setup(model="openai/aladdin-house-model")
     harness.server.script("You create characters", text("hello"))
-    result = await harness.make_runner().run(AgentTask(spec=spec, prompt="x",
-                                                       project_id=project.pk))
+    result = await harness.make_runner().run(
+        AgentTask(spec=spec, prompt="x", project_id=project.pk)
+    )
     assert result.ok
     execution = await Execution.objects.aget(execution_id=result.execution_id)
     assert execution.cost is None and execution.cost_known is False
@@ -246,8 +264,10 @@ async def test_metrics_are_correct_after_20_concurrent_runs(harness: Harness) ->
     harness.server.script("You create characters", *[http_error(400)] * 5)
     runner = harness.make_runner()
     results = await asyncio.gather(
-        *[runner.run(AgentTask(spec=spec, prompt=f"run {i}", project_id=project.pk))
-          for i in range(20)]
+        *[
+            runner.run(AgentTask(spec=spec, prompt=f"run {i}", project_id=project.pk))
+            for i in range(20)
+        ]
     )
     assert sum(r.ok for r in results) == 15
     agent = await Agent.objects.aget(agent_id=spec.agent_id)

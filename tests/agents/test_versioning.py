@@ -38,9 +38,7 @@ def test_admin_change_of_prompt_bumps_version_and_logs_it(admin_client: Client) 
 
 def test_saving_without_changes_keeps_the_version(admin_client: Client) -> None:
     agent = factories.agent()
-    response = admin_client.post(
-        f"/admin/agents/agent/{agent.pk}/change/", agent_form_data(agent)
-    )
+    response = admin_client.post(f"/admin/agents/agent/{agent.pk}/change/", agent_form_data(agent))
     assert response.status_code == 302
     agent.refresh_from_db()
     assert agent.version == "1.0.0"

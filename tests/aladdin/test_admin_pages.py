@@ -24,8 +24,12 @@ def some_execution() -> Execution:
     ExecutionEvent.objects.create(execution=execution, sequence=1, type="orchestration-start")
     from django.utils import timezone
 
-    ToolCall.objects.create(execution=execution, tool_name="search_brain", input={"query": "x"},
-                            started_at=timezone.now())
+    ToolCall.objects.create(
+        execution=execution,
+        tool_name="search_brain",
+        input={"query": "x"},
+        started_at=timezone.now(),
+    )
     return execution
 
 
@@ -35,8 +39,9 @@ def test_every_model_of_ours_is_in_the_admin() -> None:
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
-def test_changelist_and_change_pages_render(seeded: None, admin_client: Client, model: type
-                                            ) -> None:
+def test_changelist_and_change_pages_render(
+    seeded: None, admin_client: Client, model: type
+) -> None:
     some_execution()
     opts = model._meta
     changelist = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))

@@ -27,8 +27,11 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "aladdin.settings"},
-        capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "aladdin.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from typing import Any as SettingsWrapper
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from agents.runtime import BREAKERS
 from brain.models import Project
@@ -28,9 +28,11 @@ def by_agent(agent_id: str) -> Callable[[dict[str, Any]], bool]:
 
 def judge_of(marker: str) -> Callable[[dict[str, Any]], bool]:
     """The head's review of the output that contains `marker`."""
+
     def match(body: dict[str, Any]) -> bool:
         text = " ".join(str(m.get("content") or "") for m in body.get("messages", []))
         return JUDGE in text and marker in text
+
     return match
 
 
@@ -39,31 +41,53 @@ def plan(*departments: tuple[str, float]) -> dict[str, Any]:
         "intent": "test request",
         "complexity": "medium",
         "departments": [
-            {"department": slug, "relevance": relevance, "task": f"{slug} work",
-             "reasoning": "because"}
+            {
+                "department": slug,
+                "relevance": relevance,
+                "task": f"{slug} work",
+                "reasoning": "because",
+            }
             for slug, relevance in departments
         ],
     }
 
 
 def selection(*agent_ids: str) -> dict[str, Any]:
-    return {"relevance": 0.9, "approach": "split the work",
-            "specialists": [{"agentId": a, "task": f"{a} task"} for a in agent_ids]}
+    return {
+        "relevance": 0.9,
+        "approach": "split the work",
+        "specialists": [{"agentId": a, "task": f"{a} task"} for a in agent_ids],
+    }
 
 
 def specialist_output(marker: str) -> dict[str, Any]:
-    return {"summary": marker, "content": f"{marker} content", "details": [],
-            "entities": [], "openQuestions": []}
+    return {
+        "summary": marker,
+        "content": f"{marker} content",
+        "details": [],
+        "entities": [],
+        "openQuestions": [],
+    }
 
 
-def verdict(score: float, consistency: float | None = None, *, issues: tuple[str, ...] = (),
-            creative: bool = True) -> dict[str, Any]:
+def verdict(
+    score: float,
+    consistency: float | None = None,
+    *,
+    issues: tuple[str, ...] = (),
+    creative: bool = True,
+) -> dict[str, Any]:
     reply: dict[str, Any] = {
-        "qualityScore": score, "relevanceScore": score,
+        "qualityScore": score,
+        "relevanceScore": score,
         "consistencyScore": score if consistency is None else consistency,
-        "completenessScore": score, "overallScore": score, "confidence": 0.9,
-        "issues": list(issues), "suggestions": ["Try harder"] if issues else [],
-        "decision": "accept", "reasoning": "judged",
+        "completenessScore": score,
+        "overallScore": score,
+        "confidence": 0.9,
+        "issues": list(issues),
+        "suggestions": ["Try harder"] if issues else [],
+        "decision": "accept",
+        "reasoning": "judged",
     }
     reply["creativityScore" if creative else "technicalScore"] = score
     return reply
@@ -87,7 +111,8 @@ def project(seeded: None) -> Project:
     return Project.objects.get(slug="the-lantern-keepers")
 
 
-async def orchestrate(project: Project, prompt: str = "Create a villain for episode 2",
-                      **kwargs: Any) -> dict[str, Any]:
+async def orchestrate(
+    project: Project, prompt: str = "Create a villain for episode 2", **kwargs: Any
+) -> dict[str, Any]:
     root = await sync_to_async(create_orchestration)(project, prompt, **kwargs)
     return await run_orchestration(str(root.execution_id))

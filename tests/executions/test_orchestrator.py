@@ -38,29 +38,45 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def events_of(execution_id: str) -> list[ExecutionEvent]:
-    return [e async for e in ExecutionEvent.objects.filter(
-        execution__execution_id=execution_id).order_by("sequence")]
+    return [
+        e
+        async for e in ExecutionEvent.objects.filter(execution__execution_id=execution_id).order_by(
+            "sequence"
+        )
+    ]
 
 
-async def test_full_hierarchy_runs_and_records_everything(llm: FakeLLMServer,
-                                                          project: Project) -> None:
+async def test_full_hierarchy_runs_and_records_everything(
+    llm: FakeLLMServer, project: Project
+) -> None:
     llm.script(PLAN, json_reply(plan(("character", 0.95), ("story", 0.7), ("audio", 0.1))))
-    llm.script(by_agent("character-head-001"), json_reply(selection(
-        "character-creator-001", "psychology-specialist-001")))
+    llm.script(
+        by_agent("character-head-001"),
+        json_reply(selection("character-creator-001", "psychology-specialist-001")),
+    )
     llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
 
     response = await orchestrate(project)
 
     assert response["status"] == "completed", response.get("error")
-    assert set(response) >= {"executionId", "status", "departmentReports", "overallQuality",
-                             "consistency", "recommendation", "metrics"}
+    assert set(response) >= {
+        "executionId",
+        "status",
+        "departmentReports",
+        "overallQuality",
+        "consistency",
+        "recommendation",
+        "metrics",
+    }
     assert [r["department"] for r in response["departmentReports"]] == ["character", "story"]
     assert response["recommendation"] == "ingest"
     assert response["metrics"]["agentsSpawned"] == 3
     assert response["metrics"]["tokensUsed"] > 0
     character = response["departmentReports"][0]
     assert [s["agentId"] for s in character["specialists"]] == [
-        "character-creator-001", "psychology-specialist-001"]
+        "character-creator-001",
+        "psychology-specialist-001",
+    ]
 
     root = await Execution.objects.aget(execution_id=response["executionId"])
     assert root.status == "completed" and root.output["recommendation"] == "ingest"
@@ -71,7 +87,8 @@ async def test_full_hierarchy_runs_and_records_everything(llm: FakeLLMServer,
     assert kinds.count("plan") == 3 and kinds.count("synthesis") == 2
     assert kinds.count("validation") == 1
     specialist = await Execution.objects.select_related("reviewed_by").aget(
-        root=root, kind="specialist", agent__agent_id="character-creator-001")
+        root=root, kind="specialist", agent__agent_id="character-creator-001"
+    )
     assert specialist.overall_score == pytest.approx(85.0)
     assert specialist.review_status == "approved"
     assert specialist.reviewed_by.agent_id == "character-head-001"
@@ -93,12 +110,17 @@ async def test_departments_and_specialists_really_run_in_parallel(
     llm: FakeLLMServer, project: Project
 ) -> None:
     llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9), ("visual", 0.9))))
-    llm.script(by_agent("character-head-001"), json_reply(selection(
-        "character-creator-001", "psychology-specialist-001")))
-    llm.script(by_agent("story-head-001"), json_reply(selection(
-        "story-architect-001", "dialogue-writer-001")))
-    llm.script(by_agent("visual-head-001"), json_reply(selection(
-        "art-director-001", "color-theory-001")))
+    llm.script(
+        by_agent("character-head-001"),
+        json_reply(selection("character-creator-001", "psychology-specialist-001")),
+    )
+    llm.script(
+        by_agent("story-head-001"),
+        json_reply(selection("story-architect-001", "dialogue-writer-001")),
+    )
+    llm.script(
+        by_agent("visual-head-001"), json_reply(selection("art-director-001", "color-theory-001"))
+    )
     llm.latency = 0.2
 
     started = time.monotonic()
@@ -117,13 +139,15 @@ async def test_specialist_below_threshold_is_retried_with_feedback_then_accepted
     llm: FakeLLMServer, project: Project
 ) -> None:
     llm.script(PLAN, json_reply(plan(("character", 0.9))))
-    llm.script(by_agent("character-head-001"),
-               json_reply(selection("character-creator-001")))
-    llm.script(by_agent("character-creator-001"),
-               json_reply(specialist_output("DRAFT-ONE")),
-               json_reply(specialist_output("DRAFT-TWO")))
-    llm.script(judge_of("DRAFT-ONE"),
-               json_reply(verdict(65, issues=("The villain has no motive",))))
+    llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
+    llm.script(
+        by_agent("character-creator-001"),
+        json_reply(specialist_output("DRAFT-ONE")),
+        json_reply(specialist_output("DRAFT-TWO")),
+    )
+    llm.script(
+        judge_of("DRAFT-ONE"), json_reply(verdict(65, issues=("The villain has no motive",)))
+    )
     llm.script(judge_of("DRAFT-TWO"), json_reply(verdict(91)))
 
     response = await orchestrate(project)
@@ -136,22 +160,28 @@ async def test_specialist_below_threshold_is_retried_with_feedback_then_accepted
     user_message = second_attempt["messages"][1]["content"]
     assert "FEEDBACK ON YOUR PREVIOUS ATTEMPT" in user_message
     assert "The villain has no motive" in user_message
-    runs = [e async for e in Execution.objects.filter(
-        kind="specialist", agent__agent_id="character-creator-001").order_by("created_at")]
+    runs = [
+        e
+        async for e in Execution.objects.filter(
+            kind="specialist", agent__agent_id="character-creator-001"
+        ).order_by("created_at")
+    ]
     assert [r.retry_count for r in runs] == [0, 1]
     assert "below threshold" in runs[1].retry_reason
     assert [r.decision for r in runs] == ["retry", "exemplary"]
     assert runs[0].review_status == "revision-needed"
 
 
-async def test_rejected_output_does_not_reach_the_report(llm: FakeLLMServer,
-                                                         project: Project) -> None:
+async def test_rejected_output_does_not_reach_the_report(
+    llm: FakeLLMServer, project: Project
+) -> None:
     llm.script(PLAN, json_reply(plan(("character", 0.9))))
-    llm.script(by_agent("character-head-001"), json_reply(selection(
-        "character-creator-001", "psychology-specialist-001")))
+    llm.script(
+        by_agent("character-head-001"),
+        json_reply(selection("character-creator-001", "psychology-specialist-001")),
+    )
     llm.script(by_agent("character-creator-001"), json_reply(specialist_output("BAD-IDEA")))
-    llm.script(by_agent("psychology-specialist-001"),
-               json_reply(specialist_output("GOOD-IDEA")))
+    llm.script(by_agent("psychology-specialist-001"), json_reply(specialist_output("GOOD-IDEA")))
     llm.script(judge_of("BAD-IDEA"), json_reply(verdict(40, consistency=80, issues=("Off topic",))))
     llm.script(judge_of("GOOD-IDEA"), json_reply(verdict(88)))
 
@@ -159,13 +189,13 @@ async def test_rejected_output_does_not_reach_the_report(llm: FakeLLMServer,
 
     report = response["departmentReports"][0]
     decisions = {s["agentId"]: s["decision"] for s in report["specialists"]}
-    assert decisions == {"character-creator-001": "reject",
-                         "psychology-specialist-001": "accept"}
+    assert decisions == {"character-creator-001": "reject", "psychology-specialist-001": "accept"}
     synthesis_request = llm.requests_matching(SYNTHESIS)[0]
     synthesis_text = synthesis_request["messages"][1]["content"]
     assert "GOOD-IDEA" in synthesis_text and "BAD-IDEA" not in synthesis_text
-    rejected = await Execution.objects.aget(kind="specialist",
-                                            agent__agent_id="character-creator-001")
+    rejected = await Execution.objects.aget(
+        kind="specialist", agent__agent_id="character-creator-001"
+    )
     assert rejected.review_status == "rejected"
 
 
@@ -184,11 +214,18 @@ async def test_budget_stop_records_partial_cost_and_makes_no_further_calls(
     assert root.status == "failed" and root.error_type == "budget_exceeded"
     assert root.total_tokens > 0 and root.cost is not None and root.cost > 0
     assert root.total_tokens <= 5000
-    spent = sum([e.total_tokens async for e in Execution.objects.filter(root=root).exclude(
-        kind__in=["orchestration", "department"])])
+    spent = sum(
+        [
+            e.total_tokens
+            async for e in Execution.objects.filter(root=root).exclude(
+                kind__in=["orchestration", "department"]
+            )
+        ]
+    )
     assert spent == root.total_tokens
-    unfinished = await Execution.objects.filter(root=root, status__in=[
-        "pending", "running"]).acount()
+    unfinished = await Execution.objects.filter(
+        root=root, status__in=["pending", "running"]
+    ).acount()
     assert unfinished == 0
     assert (await events_of(response["executionId"]))[-1].type == "error"
 
@@ -215,10 +252,12 @@ async def test_cancel_takes_effect_within_one_second_and_records_everything(
 
     root = await Execution.objects.aget(execution_id=execution_id)
     assert root.status == "cancelled"
-    assert await Execution.objects.filter(root=root, status__in=["pending", "running"]
-                                          ).acount() == 0
-    cancelled = await Execution.objects.filter(root=root, kind="specialist",
-                                               status="cancelled").acount()
+    assert (
+        await Execution.objects.filter(root=root, status__in=["pending", "running"]).acount() == 0
+    )
+    cancelled = await Execution.objects.filter(
+        root=root, kind="specialist", status="cancelled"
+    ).acount()
     assert cancelled == 2
     assert (await events_of(execution_id))[-1].type == "error"
     assert root.cost is not None
@@ -243,8 +282,9 @@ async def test_cancelling_one_department_lets_the_others_finish(
     statuses = {r["department"]: r["status"] for r in response["departmentReports"]}
     assert statuses == {"character": "cancelled", "story": "completed"}
     assert response["status"] == "completed"
-    department = await Execution.objects.aget(root=root, kind="department",
-                                              department__slug="character")
+    department = await Execution.objects.aget(
+        root=root, kind="department", department__slug="character"
+    )
     assert department.status == "cancelled"
 
 
@@ -271,8 +311,9 @@ async def test_provider_outage_opens_the_breaker_and_fails_with_a_clear_reason(
     assert planning.status == "failed" and planning.retry_count == 2
 
 
-async def test_stored_events_replay_the_whole_run_in_order(llm: FakeLLMServer,
-                                                          project: Project) -> None:
+async def test_stored_events_replay_the_whole_run_in_order(
+    llm: FakeLLMServer, project: Project
+) -> None:
     llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.8))))
     response = await orchestrate(project)
 
@@ -290,10 +331,10 @@ async def test_stored_events_replay_the_whole_run_in_order(llm: FakeLLMServer,
     assert replay.overall == pytest.approx(response["overallQuality"], abs=0.1)
 
 
-async def test_no_relevant_department_fails_with_advice(llm: FakeLLMServer,
-                                                       project: Project) -> None:
+async def test_no_relevant_department_fails_with_advice(
+    llm: FakeLLMServer, project: Project
+) -> None:
     llm.script(PLAN, json_reply(plan(("audio", 0.2))))
     response = await orchestrate(project)
     assert response["status"] == "failed"
     assert "ALADDIN_DEPARTMENT_RELEVANCE_THRESHOLD" in response["error"]["message"]
-

@@ -85,7 +85,7 @@ async def check_async() -> None:
                 "RETURN a.id AS id"
             )
             record = await result.single()
-            assert record["id"] == "async", record
+            assert record is not None and record["id"] == "async", record
         await driver.execute_query("CALL db.awaitIndexes(60)")
         records, _, _ = await driver.execute_query(
             "CALL db.index.vector.queryNodes('smoke_doc_embedding', 2, $q) YIELD node, score "

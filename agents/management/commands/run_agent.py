@@ -30,15 +30,17 @@ class Command(BaseCommand):
         if not Agent.objects.filter(agent_id=agent_id).exists():
             raise CommandError(
                 f"No agent {agent_id!r}. Agents: python manage.py shell -c "
-                "\"from agents.models import Agent; print(*Agent.objects.values_list("
+                '"from agents.models import Agent; print(*Agent.objects.values_list('
                 "'agent_id', flat=True))\""
             )
         project = self._project(options["project"])
         if settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL:
-            self.stderr.write(self.style.WARNING(
-                "Using the built-in demo model: the output is a placeholder. Set "
-                "ALADDIN_DEFAULT_MODEL (and ALADDIN_LLM_API_KEY) for a real provider."
-            ))
+            self.stderr.write(
+                self.style.WARNING(
+                    "Using the built-in demo model: the output is a placeholder. Set "
+                    "ALADDIN_DEFAULT_MODEL (and ALADDIN_LLM_API_KEY) for a real provider."
+                )
+            )
         result = asyncio.run(run_agent(agent_id, prompt, project=project))
         self._report(result)
         if not result.ok:
@@ -58,18 +60,23 @@ class Command(BaseCommand):
         out.write(self.style.MIGRATE_HEADING(f"Execution {result.execution_id}: {result.status}"))
         out.write(f"Model: {result.model or '-'}")
         output = result.output
-        text = output if isinstance(output, str) else json.dumps(output, indent=2,
-                                                                 ensure_ascii=False)
+        text = (
+            output if isinstance(output, str) else json.dumps(output, indent=2, ensure_ascii=False)
+        )
         out.write(self.style.MIGRATE_HEADING("Output"))
         out.write(text or result.raw_output or "(none)")
         calls = ToolCall.objects.filter(execution__execution_id=result.execution_id)
         out.write(self.style.MIGRATE_HEADING(f"Tool calls ({calls.count()})"))
         for call in calls:
             status = "ok" if call.success else f"error: {call.error}"
-            out.write(f"  {call.tool_name} {json.dumps(call.input)} -> {status} "
-                      f"({call.duration_ms} ms)")
-        cost = "unknown (no price for this model)" if result.cost is None else (
-            f"${result.cost:.6f}")
+            out.write(
+                f"  {call.tool_name} {json.dumps(call.input)} -> {status} ({call.duration_ms} ms)"
+            )
+        cost = (
+            "unknown (no price for this model)" if result.cost is None else (f"${result.cost:.6f}")
+        )
         out.write(self.style.MIGRATE_HEADING("Usage"))
-        out.write(f"  tokens: {result.input_tokens} in + {result.output_tokens} out = "
-                  f"{result.total_tokens}; cost: {cost}; LLM retries: {result.llm_retries}")
+        out.write(
+            f"  tokens: {result.input_tokens} in + {result.output_tokens} out = "
+            f"{result.total_tokens}; cost: {cost}; LLM retries: {result.llm_retries}"
+        )

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         username = os.environ.get("ALADDIN_ADMIN_USER", "admin")
         password = os.environ.get("ALADDIN_ADMIN_PASSWORD", "admin")
         user_model.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(self.style.SUCCESS(
-            f"Created superuser {username!r} with password {password!r}. "
-            "Change it in the admin before exposing this server."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created superuser {username!r} with password {password!r}. "
+                "Change it in the admin before exposing this server."
+            )
+        )

@@ -27,8 +27,15 @@ from executions.progress import Progress
 from executions.services import RequestOptions, create_orchestration, run_orchestration
 
 POLL_SECONDS = 0.2
-STATUS_STYLE = {"completed": "green", "failed": "red", "rejected": "red", "cancelled": "yellow",
-                "executing": "cyan", "working": "cyan", "reviewing": "magenta"}
+STATUS_STYLE = {
+    "completed": "green",
+    "failed": "red",
+    "rejected": "red",
+    "cancelled": "yellow",
+    "executing": "cyan",
+    "working": "cyan",
+    "reviewing": "magenta",
+}
 
 
 class Command(BaseCommand):
@@ -39,8 +46,9 @@ class Command(BaseCommand):
         parser.add_argument("--project", required=True, help="Project slug.")
         parser.add_argument("--json", action="store_true", help="Print only the final JSON.")
         parser.add_argument("--max-tokens", type=int, help="Token budget for this run.")
-        parser.add_argument("--quality-threshold", type=float,
-                            help="Minimum specialist score (0-100) for this run.")
+        parser.add_argument(
+            "--quality-threshold", type=float, help="Minimum specialist score (0-100) for this run."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         prompt = options["request"].strip()
@@ -53,17 +61,21 @@ class Command(BaseCommand):
         except Project.DoesNotExist:
             slugs = ", ".join(Project.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"No project {options['project']!r} (projects: {slugs}).") from None
-        run_options = RequestOptions(max_tokens=options["max_tokens"],
-                                     quality_threshold=options["quality_threshold"])
+        run_options = RequestOptions(
+            max_tokens=options["max_tokens"], quality_threshold=options["quality_threshold"]
+        )
         response = asyncio.run(self._run(project, prompt, run_options, options["json"]))
         if options["json"]:
             self.stdout.write(json.dumps(response, indent=2, ensure_ascii=False, default=str))
         if response.get("status") != "completed":
-            raise CommandError(f"The orchestration {response.get('status')}: "
-                               f"{(response.get('error') or {}).get('message', '')}")
+            raise CommandError(
+                f"The orchestration {response.get('status')}: "
+                f"{(response.get('error') or {}).get('message', '')}"
+            )
 
-    async def _run(self, project: Project, prompt: str, options: RequestOptions,
-                   quiet: bool) -> dict[str, Any]:
+    async def _run(
+        self, project: Project, prompt: str, options: RequestOptions, quiet: bool
+    ) -> dict[str, Any]:
         root = await sync_to_async(create_orchestration)(project, prompt, options=options)
         execution_id = str(root.execution_id)
         task = asyncio.create_task(run_orchestration(execution_id))
@@ -71,8 +83,10 @@ class Command(BaseCommand):
             return await task
         console = Console(file=sys.stdout, force_terminal=None)
         if settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL:
-            console.print("[yellow]Agents answer with the built-in demo model: outputs are "
-                          "placeholders. Set ALADDIN_DEFAULT_MODEL for a real provider.[/]")
+            console.print(
+                "[yellow]Agents answer with the built-in demo model: outputs are "
+                "placeholders. Set ALADDIN_DEFAULT_MODEL for a real provider.[/]"
+            )
         console.print(f"Orchestration [bold]{execution_id}[/] for {project.name}")
         progress = Progress()
         with Live(render(progress), console=console, refresh_per_second=8) as live:
@@ -101,15 +115,23 @@ def render(progress: Progress) -> Group:
     table.add_column("Score", justify="right")
     table.add_column("Decision")
     for department in progress.departments.values():
-        table.add_row(f"[bold]{department.slug}[/] ({department.relevance:.2f})",
-                      styled(department.status), score(department.score), department.decision)
+        table.add_row(
+            f"[bold]{department.slug}[/] ({department.relevance:.2f})",
+            styled(department.status),
+            score(department.score),
+            department.decision,
+        )
         for specialist in department.specialists.values():
             state = specialist.status
             if state == "executing":
                 state = f"executing {specialist.progress:.0%} {specialist.step}"
             retry = f" (attempt {specialist.attempts})" if specialist.attempts > 1 else ""
-            table.add_row(f"  {specialist.agent_id}{retry}", styled(state),
-                          score(specialist.score), specialist.decision)
+            table.add_row(
+                f"  {specialist.agent_id}{retry}",
+                styled(state),
+                score(specialist.score),
+                specialist.decision,
+            )
     bar = ProgressBar(total=100, completed=progress.percent, width=50)
     header = Table.grid(padding=1)
     header.add_row(bar, f"{progress.percent}%", f"phase: {progress.phase}")
@@ -140,7 +162,15 @@ def print_report(console: Console, response: dict[str, Any]) -> None:
     console.print(Panel("\n".join(lines), title="Result"))
     for report in response.get("departmentReports", []):
         synthesis = report.get("report") or {}
-        body = synthesis.get("summary") or report.get("note") or (
-            report.get("error") or {}).get("message", "")
-        console.print(Panel(str(body), title=f"{report.get('name', report['department'])} - "
-                            f"{report.get('status')} - score {report.get('score')}"))
+        body = (
+            synthesis.get("summary")
+            or report.get("note")
+            or (report.get("error") or {}).get("message", "")
+        )
+        console.print(
+            Panel(
+                str(body),
+                title=f"{report.get('name', report['department'])} - "
+                f"{report.get('status')} - score {report.get('score')}",
+            )
+        )
