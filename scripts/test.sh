@@ -16,8 +16,8 @@ make --no-print-directory venv
 
 step "starting services"
 mkdir -p .run
-bash scripts/services.sh start > .run/test-env
 trap 'step "stopping services"; bash scripts/services.sh stop' EXIT
+bash scripts/services.sh start > .run/test-env
 # shellcheck disable=SC1091
 source .run/test-env
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -46,3 +47,14 @@ def seeded(db: None) -> None:
     from aladdin.seeding import seed_all
 
     seed_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_async_orm_connections(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Async tests reach the database from asgiref's worker thread, whose connection
+    would otherwise stay open and block dropping the PostgreSQL test database."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
