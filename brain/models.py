@@ -183,3 +183,64 @@ class SceneAppearance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.character} in {self.scene}"
+
+
+# --- The embedded graph backend's tables (brain/graph/embedded_backend.py) ----------------
+# Used when NEO4J_URL is unset: the graph of spec 4.3 and the brain documents live in the
+# project's own database. They mirror the rows above and are rebuilt by `brain_sync`.
+
+
+class GraphNode(models.Model):
+    label = models.CharField(max_length=20)
+    node_id = models.CharField(max_length=64)
+    project_uid = models.CharField(max_length=64, db_index=True)
+    properties = models.JSONField(default=empty_dict)
+
+    class Meta:
+        ordering = ["label", "node_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["label", "node_id"], name="unique_graph_node")
+        ]
+        indexes = [models.Index(fields=["node_id"], name="graph_node_id")]
+
+    def __str__(self) -> str:
+        return f"({self.label} {self.node_id})"
+
+
+class GraphEdge(models.Model):
+    type = models.CharField(max_length=20)
+    # CASCADE gives DETACH DELETE: removing a node removes its relationships.
+    source = models.ForeignKey(GraphNode, on_delete=models.CASCADE, related_name="edges_out")
+    target = models.ForeignKey(GraphNode, on_delete=models.CASCADE, related_name="edges_in")
+    # RELATED_TO's own `type` ("ally", "enemy"): part of its identity; blank otherwise.
+    key = models.CharField(max_length=50, blank=True)
+    properties = models.JSONField(default=empty_dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "source", "target", "key"], name="unique_graph_edge"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} -[{self.type}]-> {self.target_id}"
+
+
+class BrainDocument(models.Model):
+    """A searchable brain document (spec 3.2 stage 6) with its embedding."""
+
+    doc_id = models.CharField(max_length=64, unique=True)
+    type = models.CharField(max_length=20)
+    project_uid = models.CharField(max_length=64, db_index=True)
+    text = models.TextField()
+    metadata = models.JSONField(default=empty_dict)
+    relationships = models.JSONField(default=empty_list)
+    embedding = models.JSONField(default=empty_list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project_uid", "type", "doc_id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.doc_id}"

@@ -41,7 +41,7 @@ def tool(**fields: Any) -> CustomTool:
         "tool_name": f"tool_{n}",
         "display_name": f"Tool {n}",
         "description": "Does a thing.",
-        "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}},
+        "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}},
         "builtin_name": "search_brain",
     }
     return CustomTool.objects.create(**{**defaults, **fields})

@@ -1,0 +1,160 @@
+"""Shared set-up for the benchmarks: a throwaway Django database, the fake LLM server, timers.
+
+Call `start_fake_llm()` first, then `setup_django(server)`: the settings are read from
+the environment at `django.setup()`, so the server's address must be known by then.
+Nothing here touches the developer's own database: every benchmark gets a fresh SQLite
+file in a temporary directory that is removed at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+if TYPE_CHECKING:
+    from tests.support.fake_llm import FakeLLMServer
+
+BENCH_MODEL = "openai/gpt-4o-mini"
+FAKE_SERVER_THREAD = "fake-llm-server"
+# Anything that would send the benchmark to a real service is removed from the environment.
+_EXTERNAL_SETTINGS = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "NEO4J_URL")
+
+
+# ------------------------------------------------------------------ set-up
+def start_fake_llm() -> FakeLLMServer:
+    from tests.support.fake_llm import FakeLLMServer
+
+    server = FakeLLMServer().start()
+    atexit.register(server.stop)
+    return server
+
+
+def setup_django(server: FakeLLMServer, *, seed: bool = True) -> Path:
+    """Configure Django on a fresh SQLite file pointed at `server`; returns the data dir."""
+    data_dir = Path(tempfile.mkdtemp(prefix="aladdin-bench-"))
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    for name in _EXTERNAL_SETTINGS:
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "ALADDIN_DATA_DIR": str(data_dir),
+            "DJANGO_SETTINGS_MODULE": "aladdin.settings",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "ALADDIN_DEFAULT_MODEL": BENCH_MODEL,
+            "ALADDIN_LLM_API_BASE": server.base_url,
+            "ALADDIN_LLM_API_KEY": "bench-key",
+            "ALADDIN_LLM_TIMEOUT": "30",
+            "ALADDIN_RETRY_BASE_DELAY": "0.01",
+            "ALADDIN_RETRY_MAX_DELAY": "0.05",
+        }
+    )
+    # DEBUG=true is the `make run` default; set DEBUG=false (with SECRET_KEY) to compare.
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    if seed:
+        from aladdin.seeding import seed_all
+
+        seed_all()
+    return data_dir
+
+
+# ------------------------------------------------------------------ measuring
+def server_cpu_seconds() -> float:
+    """CPU time of the fake server's thread, so it can be left out of the product's CPU."""
+    for thread in threading.enumerate():
+        if thread.name == FAKE_SERVER_THREAD and thread.ident is not None:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return 0.0
+
+
+def client_cpu_seconds() -> float:
+    """Process CPU (all threads: event loop, DB thread, ...) minus the fake server's."""
+    return time.process_time() - server_cpu_seconds()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+@dataclass
+class Span:
+    wall: float = 0.0
+    cpu: float = 0.0
+    server_cpu: float = 0.0
+
+
+@contextmanager
+def measure() -> Iterator[Span]:
+    """Wall time, client CPU and fake-server CPU of the enclosed block, in seconds."""
+    span = Span()
+    wall, cpu, server = time.perf_counter(), client_cpu_seconds(), server_cpu_seconds()
+    try:
+        yield span
+    finally:
+        span.wall = time.perf_counter() - wall
+        span.cpu = client_cpu_seconds() - cpu
+        span.server_cpu = server_cpu_seconds() - server
+
+
+# ------------------------------------------------------------------ statistics
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile, q in [0, 100]."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class Summary:
+    mean: float
+    p50: float
+    p95: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Summary:
+        if not values:
+            return cls(math.nan, math.nan, math.nan)
+        return cls(statistics.fmean(values), percentile(values, 50), percentile(values, 95))
+
+    def ms(self) -> str:
+        return f"{self.mean * 1000:7.2f} {self.p50 * 1000:7.2f} {self.p95 * 1000:7.2f}"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A Markdown table, so results can be pasted into docs/benchmarks.md as they are."""
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "|".join("---" for _ in headers) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")

@@ -1,0 +1,207 @@
+"""The embedded graph backend: spec 4.3's graph in the project's own database.
+
+The default when NEO4J_URL is unset, so a fresh install has a working brain with
+no server. Nodes and relationships are rows (brain.models.GraphNode/GraphEdge);
+a relationship's foreign keys CASCADE, which gives DETACH DELETE for free. Search
+is an exact cosine over the project's documents. Cypher is not available here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from asgiref.sync import sync_to_async
+from django.db import transaction
+from django.db.models import Q
+
+from brain.graph.base import (
+    PROJECT,
+    REL_TYPES,
+    CypherUnsupported,
+    Document,
+    Edge,
+    GraphIntegrityError,
+    Node,
+    Plan,
+    SearchHit,
+    Snapshot,
+)
+from brain.models import BrainDocument, GraphEdge, GraphNode
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    async def ensure_schema(self) -> None:
+        """The schema is the migration's tables and unique constraints."""
+
+    async def fetch(self, ids: Collection[str]) -> Snapshot:
+        return await sync_to_async(fetch_nodes)(list(ids))
+
+    async def fetch_project(self, project_id: str) -> Snapshot:
+        return await sync_to_async(fetch_project)(project_id)
+
+    async def project_ids(self) -> set[str]:
+        return await sync_to_async(project_ids)()
+
+    async def apply(self, plan: Plan) -> None:
+        if not plan.empty:
+            await sync_to_async(apply_plan)(plan)
+
+    async def get_document(self, document_id: str) -> Document | None:
+        row = await BrainDocument.objects.filter(doc_id=document_id).afirst()
+        return to_document(row) if row else None
+
+    async def document_ids(self, project_id: str) -> set[str]:
+        rows = BrainDocument.objects.filter(project_uid=project_id).values_list(
+            "doc_id", flat=True
+        )
+        return {doc_id async for doc_id in rows}
+
+    async def search(
+        self, project_id: str, vector: Sequence[float], limit: int,
+        types: Collection[str] | None = None,
+    ) -> list[SearchHit]:
+        return await sync_to_async(exact_search)(project_id, vector, limit, types)
+
+    async def read_query(
+        self, cypher: str, params: Mapping[str, Any], limit: int
+    ) -> list[dict[str, Any]]:
+        raise CypherUnsupported(
+            "Cypher queries need the Neo4j backend: set NEO4J_URL (and NEO4J_USER, "
+            "NEO4J_PASSWORD) and run `python manage.py brain_sync`. The embedded graph "
+            "backend has no query language."
+        )
+
+    async def close(self) -> None:
+        """Nothing to close: the database connection belongs to Django."""
+
+
+# ----------------------------------------------------------------------------- reads
+def to_node(row: GraphNode) -> Node:
+    return Node(label=row.label, id=row.node_id, properties=dict(row.properties))
+
+
+def edges_touching(pks: Collection[int]) -> list[Edge]:
+    rows = GraphEdge.objects.filter(Q(source_id__in=pks) | Q(target_id__in=pks)).filter(
+        type__in=REL_TYPES
+    ).select_related("source", "target")
+    return [
+        Edge(row.type, row.source.node_id, row.target.node_id, dict(row.properties))
+        for row in rows
+    ]
+
+
+def snapshot_of(rows: list[GraphNode]) -> Snapshot:
+    snapshot = Snapshot()
+    for row in rows:
+        snapshot.add_node(to_node(row))
+    for edge in edges_touching([row.pk for row in rows]):
+        snapshot.add_edge(edge)
+    return snapshot
+
+
+def fetch_nodes(ids: list[str]) -> Snapshot:
+    return snapshot_of(list(GraphNode.objects.filter(node_id__in=ids)))
+
+
+def fetch_project(project_id: str) -> Snapshot:
+    return snapshot_of(list(GraphNode.objects.filter(project_uid=project_id)))
+
+
+def project_ids() -> set[str]:
+    return set(GraphNode.objects.values_list("project_uid", flat=True).distinct())
+
+
+# ----------------------------------------------------------------------------- writes
+@transaction.atomic
+def apply_plan(plan: Plan) -> None:
+    delete_edges(plan.delete_edges)
+    deleted = [node.id for node in plan.delete_nodes]
+    GraphNode.objects.filter(node_id__in=deleted).delete()
+    gone_projects = [node.id for node in plan.delete_nodes if node.label == PROJECT]
+    BrainDocument.objects.filter(
+        Q(doc_id__in=deleted) | Q(project_uid__in=gone_projects)
+    ).delete()
+    upsert_nodes(plan.upsert_nodes)
+    upsert_edges(plan.upsert_edges)
+    for document in plan.upsert_documents:
+        upsert_document(document)
+    BrainDocument.objects.filter(doc_id__in=plan.delete_documents).delete()
+
+
+def upsert_nodes(nodes: list[Node]) -> None:
+    for node in nodes:
+        GraphNode.objects.update_or_create(
+            label=node.label, node_id=node.id,
+            defaults={"project_uid": node.project_id, "properties": dict(node.properties)},
+        )
+
+
+def node_pks(edges: list[Edge]) -> dict[str, int]:
+    ids = {e.source for e in edges} | {e.target for e in edges}
+    return dict(GraphNode.objects.filter(node_id__in=ids).values_list("node_id", "pk"))
+
+
+def upsert_edges(edges: list[Edge]) -> None:
+    pks = node_pks(edges)
+    missing = sorted({i for e in edges for i in (e.source, e.target)} - set(pks))
+    if missing:
+        # Raised inside the atomic block: everything this plan wrote is rolled back.
+        raise GraphIntegrityError(f"No node with id {', '.join(missing)}; nothing was written.")
+    for edge in edges:
+        GraphEdge.objects.update_or_create(
+            type=edge.type, source_id=pks[edge.source], target_id=pks[edge.target],
+            key=edge.key[3], defaults={"properties": dict(edge.properties)},
+        )
+
+
+def delete_edges(edges: list[Edge]) -> None:
+    for edge in edges:
+        GraphEdge.objects.filter(
+            type=edge.type, source__node_id=edge.source, target__node_id=edge.target,
+            key=edge.key[3],
+        ).delete()
+
+
+def upsert_document(document: Document) -> None:
+    BrainDocument.objects.update_or_create(
+        doc_id=document.id,
+        defaults={
+            "type": document.type,
+            "project_uid": document.project_id,
+            "text": document.text,
+            "metadata": dict(document.metadata),
+            "relationships": [dict(r) for r in document.relationships],
+            "embedding": [float(x) for x in document.embedding],
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- search
+def to_document(row: BrainDocument) -> Document:
+    return Document(
+        id=row.doc_id, type=row.type, project_id=row.project_uid, text=row.text,
+        metadata=row.metadata, relationships=row.relationships, embedding=row.embedding,
+    )
+
+
+def exact_search(
+    project_id: str, vector: Sequence[float], limit: int, types: Collection[str] | None
+) -> list[SearchHit]:
+    rows = BrainDocument.objects.filter(project_uid=project_id)
+    if types:
+        rows = rows.filter(type__in=list(types))
+    documents = [row for row in rows if len(row.embedding) == len(vector)]
+    if not documents or limit < 1:
+        return []
+    matrix = np.asarray([row.embedding for row in documents], dtype=np.float32)
+    query = np.asarray(vector, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+    cosine = (matrix @ query) / np.where(norms == 0, 1.0, norms)
+    # Neo4j's vector index reports (1 + cos) / 2; the same scale keeps results comparable.
+    scores = (1.0 + cosine) / 2.0
+    best = np.argsort(-scores, kind="stable")[:limit]
+    return [SearchHit(to_document(documents[i]), float(scores[i])) for i in best]

@@ -1,0 +1,40 @@
+"""The project context agents get is cached and dropped when the story world changes."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from brain.context import load_project_context
+from brain.models import Character, Project
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def context_of(project: Project) -> dict[str, object]:
+    return async_to_sync(load_project_context)(project.pk)
+
+
+def names(project: Project) -> set[str]:
+    return {c["name"] for c in context_of(project)["characters"]}  # type: ignore[index]
+
+
+def test_context_holds_the_project_world(seeded: None) -> None:
+    project = Project.objects.get(slug="the-lantern-keepers")
+    context = context_of(project)
+    assert context["project"]["name"] == project.name  # type: ignore[index]
+    assert len(context["episodes"]) == 2  # type: ignore[arg-type]
+    assert context["relationships"] and context["scenes"]
+
+
+def test_context_is_cached_until_the_project_changes(seeded: None) -> None:
+    project = Project.objects.get(slug="the-lantern-keepers")
+    before = names(project)
+    # A write that bypasses signals (a bulk update) is not seen while cached...
+    Character.objects.filter(project=project).update(role="changed")
+    assert all(c["role"] != "changed" for c in context_of(project)["characters"])  # type: ignore
+    # ...but any saved change drops the cache.
+    Character.objects.create(project=project, name="Newcomer")
+    assert names(project) == before | {"Newcomer"}
+    Character.objects.get(project=project, name="Newcomer").delete()
+    assert names(project) == before

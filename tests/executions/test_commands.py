@@ -1,0 +1,74 @@
+"""The run_agent and orchestrate commands, end to end against the fake LLM server."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from brain.models import Project
+from executions.models import Execution
+from tests.executions.conftest import PLAN, by_agent, plan, selection
+from tests.support.fake_llm import FakeLLMServer, call, json_reply, text, tool_calls
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_run_agent_prints_output_tool_calls_tokens_and_cost(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(
+        by_agent("character-creator-001"),
+        tool_calls(call("search_brain", {"query": "keeper"})),
+        text("A villain called Silas Crane."),
+    )
+    out = StringIO()
+    call_command(
+        "run_agent",
+        "character-creator-001",
+        "Create a villain",
+        "--project",
+        project.slug,
+        stdout=out,
+    )
+    printed = out.getvalue()
+    assert "completed" in printed and "Silas Crane" in printed
+    assert "search_brain" in printed and "-> ok" in printed
+    assert "tokens:" in printed and "$" in printed
+    assert Execution.objects.get(kind="agent").status == "completed"
+
+
+def test_run_agent_explains_an_unknown_agent(seeded: None) -> None:
+    with pytest.raises(CommandError, match="No agent 'nobody'"):
+        call_command("run_agent", "nobody", "hi")
+
+
+def test_orchestrate_json_prints_only_the_execute_response(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
+    out = StringIO()
+    call_command("orchestrate", "Create a villain", "--project", project.slug, "--json", stdout=out)
+    response = json.loads(out.getvalue())
+    assert response["status"] == "completed"
+    assert response["recommendation"] in {"ingest", "modify", "discard"}
+    assert response["metrics"]["agentsSpawned"] == 1
+
+
+def test_orchestrate_shows_live_progress_and_the_report(
+    llm: FakeLLMServer, project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    llm.script(PLAN, json_reply(plan(("story", 0.9))))
+    llm.latency = 0.05
+    call_command("orchestrate", "Outline episode 3", "--project", project.slug)
+    printed = capsys.readouterr().out
+    assert "story" in printed and "100%" in printed
+    assert "Recommendation" in printed
+
+
+def test_orchestrate_refuses_an_unknown_project(seeded: None) -> None:
+    with pytest.raises(CommandError, match="No project 'nope'"):
+        call_command("orchestrate", "x", "--project", "nope")
