@@ -51,7 +51,10 @@ async def run_agent(
 
     agent = await Agent.objects.select_related("department").aget(agent_id=agent_id)
     spec = await sync_to_async(agent_spec)(agent, project)
-    context = await load_project_context(project.pk) if project else None
+    from engine.context import prune_context
+
+    full = await load_project_context(project.pk) if project else None
+    context = prune_context(full, prompt) if full else None
     runner = runner or build_runner(requested_by_id)
     return await runner.run(
         AgentTask(

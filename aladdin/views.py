@@ -22,7 +22,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: the database answers."""
+    """Liveness and readiness: the database answers; the LLM breakers' states."""
+    from django.conf import settings
+
+    from agents.runtime import BREAKERS
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -68,3 +68,10 @@ def test_home_page_lists_departments_and_demo_banner(seeded: None) -> None:
     html = Client().get("/").content.decode()
     assert "Story Department" in html
     assert "demo provider" in html
+
+
+@pytest.mark.django_db
+def test_health_check_reports_llm_mode_and_breakers() -> None:
+    body = Client().get("/healthz").json()
+    assert body["llm"]["demo"] is True
+    assert body["llm"]["openCircuits"] == []

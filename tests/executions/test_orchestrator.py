@@ -338,3 +338,42 @@ async def test_no_relevant_department_fails_with_advice(
     response = await orchestrate(project)
     assert response["status"] == "failed"
     assert "ALADDIN_DEPARTMENT_RELEVANCE_THRESHOLD" in response["error"]["message"]
+
+
+async def test_low_score_retry_moves_to_a_stronger_model_tier(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    # A short request is a simple task (spec 7.3); one tier up is the standard model.
+    project.model_simple = "openai/gpt-4o-mini"
+    project.model_standard = "openai/gpt-4o"
+    await project.asave()
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
+    llm.script(
+        by_agent("character-creator-001"),
+        json_reply(specialist_output("WEAK")),
+        json_reply(specialist_output("STRONG")),
+    )
+    llm.script(judge_of("WEAK"), json_reply(verdict(62, consistency=80, issues=("Flat",))))
+    llm.script(judge_of("STRONG"), json_reply(verdict(90)))
+
+    response = await orchestrate(project)
+
+    assert response["status"] == "completed"
+    models = [r["model"] for r in llm.requests_matching(by_agent("character-creator-001"))]
+    assert models == ["gpt-4o-mini", "gpt-4o"]
+
+
+async def test_dollar_budget_stops_the_run_too(llm: FakeLLMServer, project: Project) -> None:
+    from decimal import Decimal
+
+    project.usd_budget_per_execution = Decimal("0.002")
+    await project.asave()
+    llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9))))
+
+    response = await orchestrate(project)
+
+    assert response["status"] == "failed"
+    assert response["error"]["type"] == "budget_exceeded"
+    assert "$" in response["error"]["message"] or "USD" in response["error"]["message"]
+    assert 0 < response["metrics"]["cost"] <= 0.002

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -158,7 +159,7 @@ def print_report(console: Console, response: dict[str, Any]) -> None:
         f"Agents: {metrics.get('agentsSpawned')}   Cost: {metrics.get('cost')}",
     ]
     if response.get("error"):
-        lines.append(f"[red]Error: {response['error'].get('message')}[/]")
+        lines.append(f"[red]Error: {escape(str(response['error'].get('message')))}[/]")
     console.print(Panel("\n".join(lines), title="Result"))
     for report in response.get("departmentReports", []):
         synthesis = report.get("report") or {}
