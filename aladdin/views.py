@@ -34,6 +34,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # the point is to report any failure, not raise it
         database = f"error: {exc}"
     status = 200 if database == "ok" else 503
-    return JsonResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
-    )
+    breakers = BREAKERS.snapshot()
+    llm = {
+        "defaultModel": settings.ALADDIN_DEFAULT_MODEL,
+        "demo": settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL,
+        "openCircuits": [b["name"] for b in breakers if b["state"] != "closed"],
+        "breakers": breakers,
+    }
+    body = {"status": "ok" if status == 200 else "degraded", "database": database, "llm": llm}
+    return JsonResponse(body, status=status)
