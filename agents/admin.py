@@ -45,14 +45,13 @@ class AgentAdmin(admin.ModelAdmin):
         "agent_id",
         "name",
         "department",
-        "is_department_head",
+        "role_label",
         "is_active",
         "effective_model",
         "quality_threshold",
         "total_executions",
-        "success_rate",
+        "success_percent",
         "version",
-        "last_executed_at",
     )
     list_filter = ("department", "is_department_head", "is_active", "requires_review")
     search_fields = ("agent_id", "name", "specialization", "description", "instructions_prompt")
@@ -108,6 +107,16 @@ class AgentAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    @admin.display(description="Role", ordering="is_department_head")
+    def role_label(self, agent: Agent) -> str:
+        return {"orchestrator": "Orchestrator", "department_head": "Head"}.get(
+            agent.role, "Specialist"
+        )
+
+    @admin.display(description="Success", ordering="success_rate")
+    def success_percent(self, agent: Agent) -> str:
+        return f"{agent.success_rate:.0f}%" if agent.total_executions else "-"
 
     @admin.display(description="Model")
     def effective_model(self, agent: Agent) -> str:

@@ -82,11 +82,16 @@ def setup_django(server: FakeLLMServer, *, seed: bool = True) -> Path:
 
 
 # ------------------------------------------------------------------ measuring
+def thread_cpu_seconds(ident: int) -> float:
+    """CPU time of one thread of this process, by its `threading` ident."""
+    return time.clock_gettime(time.pthread_getcpuclockid(ident))
+
+
 def server_cpu_seconds() -> float:
     """CPU time of the fake server's thread, so it can be left out of the product's CPU."""
     for thread in threading.enumerate():
         if thread.name == FAKE_SERVER_THREAD and thread.ident is not None:
-            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+            return thread_cpu_seconds(thread.ident)
     return 0.0
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
 from agents.models import Agent
 from departments.models import Department
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose what is shown)
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "cols": 90})}
 
 
 class AgentInline(admin.TabularInline):
@@ -28,6 +36,7 @@ class AgentInline(admin.TabularInline):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    form = DepartmentForm
     list_display = (
         "swatch",
         "name",
