@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from agents.llm.client import LitellmClient, LitellmCosts
+from agents.llm.client import LitellmClient, LitellmCosts, warm_up
 from agents.models import Agent
 from agents.selectors import agent_spec
 from agents.tools.executor import DjangoToolExecutor
@@ -49,6 +49,7 @@ async def run_agent(
 
     from brain.context import load_project_context
 
+    await warm_up()
     agent = await Agent.objects.select_related("department").aget(agent_id=agent_id)
     spec = await sync_to_async(agent_spec)(agent, project)
     from engine.context import prune_context

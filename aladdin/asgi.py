@@ -13,7 +13,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from agents.llm.client import warm_up_in_background  # noqa: E402
 from aladdin.routing import websocket_urlpatterns  # noqa: E402
+
+warm_up_in_background()
 
 application = ProtocolTypeRouter(
     {

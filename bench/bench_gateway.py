@@ -157,7 +157,8 @@ async def run_concurrent(call: Call, calls: int, width: int) -> tuple[list[float
     return latencies, span
 
 
-async def bench_path(name: str, call: Call, calls: int, width: int) -> list[Result]:
+async def bench_path(server: Any, name: str, call: Call, calls: int, width: int) -> list[Result]:
+    server.reset()  # the server keeps every request body; start each path empty
     # Warm-up, not measured: imports, caches, and a full connection pool.
     await run_concurrent(call, 3 * width, width)
     results = []
@@ -187,11 +188,10 @@ async def bench_all(server: Any, calls: int, width: int) -> list[Result]:
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         url = f"{server.base_url}/chat/completions"
-        results += await bench_path(
-            "raw httpx", raw_call(client, url, raw_body(request)), calls, width
-        )
-    results += await bench_path("LitellmClient", litellm_call(request), calls, width)
-    results += await bench_path("Gateway", gateway_call(request), calls, width)
+        raw = raw_call(client, url, raw_body(request))
+        results += await bench_path(server, "raw httpx", raw, calls, width)
+    results += await bench_path(server, "LitellmClient", litellm_call(request), calls, width)
+    results += await bench_path(server, "Gateway", gateway_call(request), calls, width)
     return results
 
 
@@ -292,9 +292,8 @@ def main() -> None:
 
     server = common.start_fake_llm()
     common.setup_django(server, seed=False)
-    print(
-        f"{args.calls} calls per path and mode, fake server latency 0, Python {sys.version.split()[0]}"
-    )
+    python = sys.version.split()[0]
+    print(f"{args.calls} calls per path and mode, fake server latency 0, Python {python}")
     print()
     report(asyncio.run(bench_all(server, args.calls, args.concurrency)))
     report_import(litellm_import_cost(args.import_runs))

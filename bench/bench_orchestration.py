@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +34,9 @@ TEAM = {
 }
 CALLS_PER_ORCHESTRATION = 1 + len(TEAM) * (1 + 2 + 2 + 1) + 1
 CRITICAL_PATH_CALLS = 6
+# SQL statements run on the DB thread's connection (all ORM work goes through asgiref's
+# one thread-sensitive executor, so one connection sees every query).
+QUERIES = [0]
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,9 @@ class Result:
     completed: int
     llm_calls: int
     cpu: float
-    server_cpu: float
+    loop_cpu: float
+    db_cpu: float
+    queries: int
     peak_rss_mb: float
     executions: int
     events: int
@@ -118,6 +126,20 @@ def row_counts() -> tuple[int, int, int]:
     return Execution.objects.count(), ExecutionEvent.objects.count(), total
 
 
+def count_query(execute: Callable[..., Any], *args: Any) -> Any:
+    QUERIES[0] += 1
+    return execute(*args)
+
+
+def install_query_counter() -> int:
+    """Run on the DB thread: count its queries; returns the thread's ident."""
+    from django.db import connection
+
+    if count_query not in connection.execute_wrappers:
+        connection.execute_wrappers.append(count_query)
+    return threading.get_ident()
+
+
 # ------------------------------------------------------------------ running
 async def one_orchestration() -> tuple[float, str]:
     from asgiref.sync import sync_to_async
@@ -136,9 +158,13 @@ async def batch(server: Any, concurrency: int, latency: float, run: int) -> Resu
     from asgiref.sync import sync_to_async
 
     script_model(server, concurrency, latency)
+    db_thread = await sync_to_async(install_query_counter)()
     before = await sync_to_async(row_counts)()
+    queries, loop_cpu, db_cpu = QUERIES[0], time.thread_time(), common.thread_cpu_seconds(db_thread)
     with common.measure() as span:
         outcomes = await asyncio.gather(*(one_orchestration() for _ in range(concurrency)))
+    loop_cpu, db_cpu = time.thread_time() - loop_cpu, common.thread_cpu_seconds(db_thread) - db_cpu
+    queries = QUERIES[0] - queries
     after = await sync_to_async(row_counts)()
     walls = [wall for wall, _ in outcomes]
     return Result(
@@ -150,7 +176,9 @@ async def batch(server: Any, concurrency: int, latency: float, run: int) -> Resu
         completed=sum(status == "completed" for _, status in outcomes),
         llm_calls=len(server.requests),
         cpu=span.cpu,
-        server_cpu=span.server_cpu,
+        loop_cpu=loop_cpu,
+        db_cpu=db_cpu,
+        queries=queries,
         peak_rss_mb=common.peak_rss_mb(),
         executions=after[0] - before[0],
         events=after[1] - before[1],
@@ -171,8 +199,8 @@ async def bench(server: Any, args: argparse.Namespace) -> list[Result]:
 
 
 # ------------------------------------------------------------------ report
-def report(results: list[Result]) -> None:
-    rows = [
+def timing_rows(results: list[Result]) -> list[list[str]]:
+    return [
         [
             str(r.concurrency),
             str(r.run),
@@ -181,17 +209,36 @@ def report(results: list[Result]) -> None:
             f"{r.per_run.p50:.2f}",
             f"{r.per_run.p95:.2f}",
             f"{CRITICAL_PATH_CALLS * r.latency:.2f}",
-            f"{r.llm_calls}",
+            str(r.llm_calls),
             f"{r.calls_per_second:.0f}",
-            f"{r.cpu:.2f}",
-            f"{r.cpu_ms_per_call:.1f}",
             f"{r.peak_rss_mb:.0f}",
-            f"{r.executions}",
-            f"{r.events}",
-            f"{r.rows}",
         ]
         for r in results
     ]
+
+
+def cost_rows(results: list[Result]) -> list[list[str]]:
+    def per_call(seconds: float, r: Result) -> str:
+        return f"{seconds / max(r.llm_calls, 1) * 1000:.1f}"
+
+    return [
+        [
+            str(r.concurrency),
+            str(r.run),
+            f"{r.cpu:.2f}",
+            per_call(r.cpu, r),
+            per_call(r.loop_cpu, r),
+            per_call(r.db_cpu, r),
+            str(r.queries),
+            str(r.executions),
+            str(r.events),
+            str(r.rows),
+        ]
+        for r in results
+    ]
+
+
+def report(results: list[Result]) -> None:
     common.print_table(
         [
             "K",
@@ -202,16 +249,28 @@ def report(results: list[Result]) -> None:
             "per-run p95 s",
             "lower bound s",
             "LLM calls",
-            "calls/s",
+            "LLM calls/s",
+            "peak RSS MB",
+        ],
+        timing_rows(results),
+    )
+    print()
+    common.print_table(
+        [
+            "K",
+            "run",
             "CPU s",
             "CPU ms/call",
-            "peak RSS MB",
+            "event loop ms/call",
+            "DB thread ms/call",
+            "SQL queries",
             "Execution rows",
             "ExecutionEvent rows",
             "all rows",
         ],
-        rows,
+        cost_rows(results),
     )
+    print()
     for concurrency in dict.fromkeys(r.concurrency for r in results):
         mine = [r for r in results if r.concurrency == concurrency]
         expected = CALLS_PER_ORCHESTRATION * concurrency
@@ -234,7 +293,8 @@ def main() -> None:
     prepare_project()
     print(
         f"{CALLS_PER_ORCHESTRATION} LLM calls per orchestration, latency {args.latency} s, "
-        f"critical path {CRITICAL_PATH_CALLS} calls; CPU excludes the fake server's thread"
+        f"critical path {CRITICAL_PATH_CALLS} calls; CPU excludes the fake server's thread; "
+        f"DEBUG={os.environ.get('DEBUG')}"
     )
     print()
     report(asyncio.run(bench(server, args)))

@@ -153,9 +153,6 @@ class Summary:
             return cls(math.nan, math.nan, math.nan)
         return cls(statistics.fmean(values), percentile(values, 50), percentile(values, 95))
 
-    def ms(self) -> str:
-        return f"{self.mean * 1000:7.2f} {self.p50 * 1000:7.2f} {self.p95 * 1000:7.2f}"
-
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """A Markdown table, so results can be pasted into docs/benchmarks.md as they are."""

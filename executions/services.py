@@ -17,6 +17,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
+from agents.llm.client import warm_up
 from agents.runtime import build_runner
 from aladdin import audit
 from brain.models import Project
@@ -111,6 +112,7 @@ def launch(execution_id: str) -> None:
 
 
 async def run_orchestration(execution_id: str) -> dict[str, Any]:
+    await warm_up()
     root = await Execution.objects.select_related("project").aget(execution_id=execution_id)
     options = root.params.get("options", {})
     project = root.project

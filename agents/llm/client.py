@@ -6,6 +6,7 @@ which manage.py commands and most tests should not pay.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from typing import Any
@@ -33,6 +34,17 @@ def litellm_module() -> Any:
                 register_demo_provider(litellm)
                 _litellm = litellm
     return _litellm
+
+
+async def warm_up() -> None:
+    """Import litellm in a worker thread, so its ~3-5 s import never blocks the loop."""
+    if _litellm is None:
+        await asyncio.to_thread(litellm_module)
+
+
+def warm_up_in_background() -> None:
+    """For servers: start importing litellm at boot instead of on the first request."""
+    threading.Thread(target=litellm_module, name="litellm-import", daemon=True).start()
 
 
 def is_demo(model: str) -> bool:

@@ -30,7 +30,9 @@ def build_backend() -> GraphBackend:
         from brain.graph.neo4j_backend import Neo4jBackend
 
         return Neo4jBackend.for_url(
-            settings.NEO4J_URL, user=settings.NEO4J_USER, password=settings.NEO4J_PASSWORD,
+            settings.NEO4J_URL,
+            user=settings.NEO4J_USER,
+            password=settings.NEO4J_PASSWORD,
             database=settings.NEO4J_DATABASE,
         )
     from brain.graph.embedded_backend import EmbeddedBackend

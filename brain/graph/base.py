@@ -63,6 +63,10 @@ class GraphIntegrityError(GraphError):
     """A write referred to a node that does not exist; nothing was written."""
 
 
+class GraphUnavailable(GraphError):
+    """The graph server cannot be reached."""
+
+
 class CypherUnsupported(GraphError):
     """This backend cannot run Cypher (the embedded backend)."""
 
@@ -169,8 +173,12 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not (
-            self.upsert_nodes or self.delete_nodes or self.upsert_edges
-            or self.delete_edges or self.upsert_documents or self.delete_documents
+            self.upsert_nodes
+            or self.delete_nodes
+            or self.upsert_edges
+            or self.delete_edges
+            or self.upsert_documents
+            or self.delete_documents
         )
 
 
@@ -200,7 +208,10 @@ class GraphBackend(Protocol):
     async def document_ids(self, project_id: str) -> set[str]: ...
 
     async def search(
-        self, project_id: str, vector: Sequence[float], limit: int,
+        self,
+        project_id: str,
+        vector: Sequence[float],
+        limit: int,
         types: Collection[str] | None = None,
     ) -> list[SearchHit]:
         """The project's documents nearest to `vector`, best first."""

@@ -13,22 +13,65 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-WRITE_KEYWORDS: Final = frozenset({
-    "CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "DROP", "FOREACH", "LOAD",
-    "ALTER", "RENAME", "GRANT", "DENY", "REVOKE", "TERMINATE", "START", "STOP", "ENABLE",
-    "DEALLOCATE", "REALLOCATE", "INSERT",
-})
-READ_PROCEDURES: Final = frozenset({
-    "db.labels", "db.relationshiptypes", "db.propertykeys", "db.info", "db.ping",
-    "db.schema.visualization", "db.schema.nodetypeproperties", "db.schema.reltypeproperties",
-    "db.index.vector.querynodes", "db.index.vector.queryrelationships",
-    "db.index.fulltext.querynodes", "db.index.fulltext.queryrelationships",
-    "dbms.components", "dbms.info",
-})
-READ_APOC_NAMESPACES: Final = frozenset({
-    "agg", "coll", "convert", "date", "label", "map", "math", "meta", "number", "path",
-    "temporal", "text",
-})
+WRITE_KEYWORDS: Final = frozenset(
+    {
+        "CREATE",
+        "MERGE",
+        "DELETE",
+        "DETACH",
+        "SET",
+        "REMOVE",
+        "DROP",
+        "FOREACH",
+        "LOAD",
+        "ALTER",
+        "RENAME",
+        "GRANT",
+        "DENY",
+        "REVOKE",
+        "TERMINATE",
+        "START",
+        "STOP",
+        "ENABLE",
+        "DEALLOCATE",
+        "REALLOCATE",
+        "INSERT",
+    }
+)
+READ_PROCEDURES: Final = frozenset(
+    {
+        "db.labels",
+        "db.relationshiptypes",
+        "db.propertykeys",
+        "db.info",
+        "db.ping",
+        "db.schema.visualization",
+        "db.schema.nodetypeproperties",
+        "db.schema.reltypeproperties",
+        "db.index.vector.querynodes",
+        "db.index.vector.queryrelationships",
+        "db.index.fulltext.querynodes",
+        "db.index.fulltext.queryrelationships",
+        "dbms.components",
+        "dbms.info",
+    }
+)
+READ_APOC_NAMESPACES: Final = frozenset(
+    {
+        "agg",
+        "coll",
+        "convert",
+        "date",
+        "label",
+        "map",
+        "math",
+        "meta",
+        "number",
+        "path",
+        "temporal",
+        "text",
+    }
+)
 MAX_QUERY_LENGTH: Final = 10_000
 
 
@@ -59,7 +102,7 @@ def check_read_only(cypher: str) -> None:
 def check_token(cypher: str, tokens: list[Token], index: int, token: Token) -> None:
     where = position(cypher, token.offset)
     if token.kind == "punct" and token.text == ";":
-        if any(t.kind != "punct" or t.text != ";" for t in tokens[index + 1:]):
+        if any(t.kind != "punct" or t.text != ";" for t in tokens[index + 1 :]):
             raise CypherRejected(f"Only one statement is allowed (a ';' {where}).")
         return
     if token.kind != "word" or is_name_position(tokens, index):

@@ -55,13 +55,14 @@ class EmbeddedBackend:
         return to_document(row) if row else None
 
     async def document_ids(self, project_id: str) -> set[str]:
-        rows = BrainDocument.objects.filter(project_uid=project_id).values_list(
-            "doc_id", flat=True
-        )
+        rows = BrainDocument.objects.filter(project_uid=project_id).values_list("doc_id", flat=True)
         return {doc_id async for doc_id in rows}
 
     async def search(
-        self, project_id: str, vector: Sequence[float], limit: int,
+        self,
+        project_id: str,
+        vector: Sequence[float],
+        limit: int,
         types: Collection[str] | None = None,
     ) -> list[SearchHit]:
         return await sync_to_async(exact_search)(project_id, vector, limit, types)
@@ -85,12 +86,13 @@ def to_node(row: GraphNode) -> Node:
 
 
 def edges_touching(pks: Collection[int]) -> list[Edge]:
-    rows = GraphEdge.objects.filter(Q(source_id__in=pks) | Q(target_id__in=pks)).filter(
-        type__in=REL_TYPES
-    ).select_related("source", "target")
+    rows = (
+        GraphEdge.objects.filter(Q(source_id__in=pks) | Q(target_id__in=pks))
+        .filter(type__in=REL_TYPES)
+        .select_related("source", "target")
+    )
     return [
-        Edge(row.type, row.source.node_id, row.target.node_id, dict(row.properties))
-        for row in rows
+        Edge(row.type, row.source.node_id, row.target.node_id, dict(row.properties)) for row in rows
     ]
 
 
@@ -122,9 +124,7 @@ def apply_plan(plan: Plan) -> None:
     deleted = [node.id for node in plan.delete_nodes]
     GraphNode.objects.filter(node_id__in=deleted).delete()
     gone_projects = [node.id for node in plan.delete_nodes if node.label == PROJECT]
-    BrainDocument.objects.filter(
-        Q(doc_id__in=deleted) | Q(project_uid__in=gone_projects)
-    ).delete()
+    BrainDocument.objects.filter(Q(doc_id__in=deleted) | Q(project_uid__in=gone_projects)).delete()
     upsert_nodes(plan.upsert_nodes)
     upsert_edges(plan.upsert_edges)
     for document in plan.upsert_documents:
@@ -135,7 +135,8 @@ def apply_plan(plan: Plan) -> None:
 def upsert_nodes(nodes: list[Node]) -> None:
     for node in nodes:
         GraphNode.objects.update_or_create(
-            label=node.label, node_id=node.id,
+            label=node.label,
+            node_id=node.id,
             defaults={"project_uid": node.project_id, "properties": dict(node.properties)},
         )
 
@@ -153,15 +154,20 @@ def upsert_edges(edges: list[Edge]) -> None:
         raise GraphIntegrityError(f"No node with id {', '.join(missing)}; nothing was written.")
     for edge in edges:
         GraphEdge.objects.update_or_create(
-            type=edge.type, source_id=pks[edge.source], target_id=pks[edge.target],
-            key=edge.key[3], defaults={"properties": dict(edge.properties)},
+            type=edge.type,
+            source_id=pks[edge.source],
+            target_id=pks[edge.target],
+            key=edge.key[3],
+            defaults={"properties": dict(edge.properties)},
         )
 
 
 def delete_edges(edges: list[Edge]) -> None:
     for edge in edges:
         GraphEdge.objects.filter(
-            type=edge.type, source__node_id=edge.source, target__node_id=edge.target,
+            type=edge.type,
+            source__node_id=edge.source,
+            target__node_id=edge.target,
             key=edge.key[3],
         ).delete()
 
@@ -183,8 +189,13 @@ def upsert_document(document: Document) -> None:
 # ----------------------------------------------------------------------------- search
 def to_document(row: BrainDocument) -> Document:
     return Document(
-        id=row.doc_id, type=row.type, project_id=row.project_uid, text=row.text,
-        metadata=row.metadata, relationships=row.relationships, embedding=row.embedding,
+        id=row.doc_id,
+        type=row.type,
+        project_id=row.project_uid,
+        text=row.text,
+        metadata=row.metadata,
+        relationships=row.relationships,
+        embedding=row.embedding,
     )
 
 

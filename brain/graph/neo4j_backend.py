@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Final, TypeVar
 
 import neo4j
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from brain.graph.base import (
     CHARACTER,
@@ -37,7 +37,9 @@ from brain.graph.base import (
     SCENE,
     Document,
     Edge,
+    GraphError,
     GraphIntegrityError,
+    GraphUnavailable,
     Node,
     Plan,
     SearchHit,
@@ -80,8 +82,11 @@ def schema_statements(dimensions: int = EMBEDDING_DIMENSIONS) -> list[str]:
 
 # A schema statement racing another process's identical one reports these; both mean
 # "it exists", which is what we wanted.
-_ALREADY_EXISTS = ("EquivalentSchemaRuleAlreadyExists", "IndexAlreadyExists",
-                   "ConstraintAlreadyExists")
+_ALREADY_EXISTS = (
+    "EquivalentSchemaRuleAlreadyExists",
+    "IndexAlreadyExists",
+    "ConstraintAlreadyExists",
+)
 
 
 class _LoopThread:
@@ -92,8 +97,9 @@ class _LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="brain-neo4j",
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="brain-neo4j", daemon=True
+        )
         self.thread.start()
 
     @classmethod
@@ -113,8 +119,14 @@ class Neo4jBackend:
     _instances_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
-        self, url: str, *, user: str = "neo4j", password: str = "", database: str = "neo4j",
-        connect_timeout: float = 5.0, retry_seconds: float = 3.0,
+        self,
+        url: str,
+        *,
+        user: str = "neo4j",
+        password: str = "",
+        database: str = "neo4j",
+        connect_timeout: float = 5.0,
+        retry_seconds: float = 3.0,
     ) -> None:
         self.url, self.user, self.database = url, user, database
         self._password = password
@@ -141,14 +153,21 @@ class Neo4jBackend:
         async def job() -> T:
             return await make()
 
-        return await asyncio.wrap_future(self._runner.submit(job()))
+        try:
+            return await asyncio.wrap_future(self._runner.submit(job()))
+        except Neo4jError as exc:  # the server refused: bad Cypher, a write in READ mode
+            raise GraphError(f"Neo4j refused: {exc.message or exc}") from exc
+        except DriverError as exc:  # no server, timeouts, lost connections
+            raise GraphUnavailable(f"Neo4j at {self.url} is unavailable: {exc}") from exc
 
     def _driver_now(self) -> neo4j.AsyncDriver:
         """The driver, created on first use; only ever called on the backend's loop."""
         if self._driver is None:
             auth = (self.user, self._password) if self._password else None
             self._driver = AsyncGraphDatabase.driver(
-                self.url, auth=auth, connection_timeout=self._connect_timeout,
+                self.url,
+                auth=auth,
+                connection_timeout=self._connect_timeout,
                 max_transaction_retry_time=self._retry_seconds,
                 connection_acquisition_timeout=self._connect_timeout + 5,
             )
@@ -245,7 +264,10 @@ class Neo4jBackend:
         return await self._read(work)
 
     async def search(
-        self, project_id: str, vector: Sequence[float], limit: int,
+        self,
+        project_id: str,
+        vector: Sequence[float],
+        limit: int,
         types: Collection[str] | None = None,
     ) -> list[SearchHit]:
         wanted = sorted(types) if types else None
@@ -302,20 +324,27 @@ async def read_snapshot(tx: AsyncManagedTransaction, ids: list[str]) -> Snapshot
             f"UNWIND $ids AS id MATCH (n:{require_label(label)} {{id: id}})-[r]-() "
             "WHERE type(r) IN $types RETURN DISTINCT type(r) AS type, "
             "startNode(r).id AS source, endNode(r).id AS target, properties(r) AS props",
-            ids=ids, types=list(REL_TYPES),
+            ids=ids,
+            types=list(REL_TYPES),
         )
         async for record in result:
             snapshot.add_edge(
-                Edge(record["type"], str(record["source"]), str(record["target"]),
-                     dict(record["props"]))
+                Edge(
+                    record["type"],
+                    str(record["source"]),
+                    str(record["target"]),
+                    dict(record["props"]),
+                )
             )
     return snapshot
 
 
 def to_document(props: Mapping[str, Any]) -> Document:
     return Document(
-        id=str(props["id"]), type=str(props.get("type", "")),
-        project_id=str(props.get("projectId", "")), text=str(props.get("text", "")),
+        id=str(props["id"]),
+        type=str(props.get("type", "")),
+        project_id=str(props.get("projectId", "")),
+        text=str(props.get("text", "")),
         metadata=json.loads(props.get("metadata") or "{}"),
         relationships=json.loads(props.get("relationships") or "[]"),
         embedding=[float(x) for x in props.get("embedding") or []],
@@ -323,7 +352,10 @@ def to_document(props: Mapping[str, Any]) -> Document:
 
 
 async def vector_search(
-    tx: AsyncManagedTransaction, project_id: str, vector: list[float], limit: int,
+    tx: AsyncManagedTransaction,
+    project_id: str,
+    vector: list[float],
+    limit: int,
     types: list[str] | None,
 ) -> list[SearchHit]:
     if limit < 1:
@@ -334,8 +366,12 @@ async def vector_search(
         "CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score "
         "WHERE node.projectId = $pid AND ($types IS NULL OR node.type IN $types) "
         "RETURN properties(node) AS d, score ORDER BY score DESC LIMIT $limit",
-        index=VECTOR_INDEX, k=min(limit * 10 + 50, 10_000), vector=vector, pid=project_id,
-        types=types, limit=limit,
+        index=VECTOR_INDEX,
+        k=min(limit * 10 + 50, 10_000),
+        vector=vector,
+        pid=project_id,
+        types=types,
+        limit=limit,
     )
     hits = [SearchHit(to_document(r["d"]), float(r["score"])) async for r in result]
     if len(hits) >= limit:
@@ -345,7 +381,10 @@ async def vector_search(
         "WHERE ($types IS NULL OR d.type IN $types) AND size(d.embedding) = size($vector) "
         "WITH d, vector.similarity.cosine(d.embedding, $vector) AS score "
         "RETURN properties(d) AS d, score ORDER BY score DESC LIMIT $limit",
-        pid=project_id, vector=vector, types=types, limit=limit,
+        pid=project_id,
+        vector=vector,
+        types=types,
+        limit=limit,
     )
     return [SearchHit(to_document(r["d"]), float(r["score"])) async for r in result]
 
@@ -365,7 +404,8 @@ async def write_plan(tx: AsyncManagedTransaction, plan: Plan) -> None:
     await tx.run(
         f"MATCH (d:{DOCUMENT_LABEL}) WHERE d.id IN $ids OR d.projectId IN $projects "
         "DETACH DELETE d",
-        ids=gone, projects=gone_projects,
+        ids=gone,
+        projects=gone_projects,
     )
     for label, props in node_rows(plan.upsert_nodes).items():
         await tx.run(
@@ -380,8 +420,10 @@ async def write_plan(tx: AsyncManagedTransaction, plan: Plan) -> None:
             rows=[document_row(d) for d in plan.upsert_documents],
         )
     if plan.delete_documents:
-        await tx.run(f"MATCH (d:{DOCUMENT_LABEL}) WHERE d.id IN $ids DETACH DELETE d",
-                     ids=list(plan.delete_documents))
+        await tx.run(
+            f"MATCH (d:{DOCUMENT_LABEL}) WHERE d.id IN $ids DETACH DELETE d",
+            ids=list(plan.delete_documents),
+        )
 
 
 def group_ids(nodes: list[Node]) -> dict[str, list[str]]:
@@ -402,20 +444,27 @@ def edge_rows(edges: list[Edge]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for edge in edges:
         grouped.setdefault(edge.type, []).append(
-            {"source": edge.source, "target": edge.target, "key": edge.key[3],
-             "props": dict(edge.properties)}
+            {
+                "source": edge.source,
+                "target": edge.target,
+                "key": edge.key[3],
+                "props": dict(edge.properties),
+            }
         )
     return grouped
 
 
 def edge_pattern(edge_type: str) -> str:
     source, target, _ = REL_SHAPES[require_rel_type(edge_type)]
-    return (f"MATCH (a:{require_label(source)} {{id: row.source}}), "
-            f"(b:{require_label(target)} {{id: row.target}})")
+    return (
+        f"MATCH (a:{require_label(source)} {{id: row.source}}), "
+        f"(b:{require_label(target)} {{id: row.target}})"
+    )
 
 
-async def merge_edges(tx: AsyncManagedTransaction, edge_type: str, rows: list[dict[str, Any]]
-                      ) -> None:
+async def merge_edges(
+    tx: AsyncManagedTransaction, edge_type: str, rows: list[dict[str, Any]]
+) -> None:
     # RELATED_TO is merged on its `type` as well, matching Edge.key.
     identity = " {type: row.key}" if edge_type == "RELATED_TO" else ""
     result = await tx.run(
@@ -433,8 +482,7 @@ async def merge_edges(tx: AsyncManagedTransaction, edge_type: str, rows: list[di
         )
 
 
-async def missing_endpoints(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]
-                            ) -> list[str]:
+async def missing_endpoints(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> list[str]:
     ids = sorted({row["source"] for row in rows} | {row["target"] for row in rows})
     result = await tx.run(
         "UNWIND $ids AS id OPTIONAL MATCH (n {id: id}) WITH id, n WHERE n IS NULL RETURN id",
@@ -443,8 +491,9 @@ async def missing_endpoints(tx: AsyncManagedTransaction, rows: list[dict[str, An
     return [str(record["id"]) async for record in result]
 
 
-async def delete_edges(tx: AsyncManagedTransaction, edge_type: str, rows: list[dict[str, Any]]
-                       ) -> None:
+async def delete_edges(
+    tx: AsyncManagedTransaction, edge_type: str, rows: list[dict[str, Any]]
+) -> None:
     await tx.run(
         f"UNWIND $rows AS row {edge_pattern(edge_type)} "
         # Only RELATED_TO has a `type`; for the others both sides are ''.
@@ -461,8 +510,7 @@ def document_row(document: Document) -> dict[str, Any]:
         "projectId": document.project_id,
         "text": document.text,
         "metadata": json.dumps(dict(document.metadata), ensure_ascii=False),
-        "relationships": json.dumps([dict(r) for r in document.relationships],
-                                    ensure_ascii=False),
+        "relationships": json.dumps([dict(r) for r in document.relationships], ensure_ascii=False),
         "embedding": [float(x) for x in document.embedding],
     }
 
@@ -481,8 +529,10 @@ def to_json_value(value: Any) -> Any:
             "properties": json_properties(value),
         }
     if isinstance(value, neo4j.graph.Path):
-        return {"nodes": [to_json_value(n) for n in value.nodes],
-                "relationships": [to_json_value(r) for r in value.relationships]}
+        return {
+            "nodes": [to_json_value(n) for n in value.nodes],
+            "relationships": [to_json_value(r) for r in value.relationships],
+        }
     if isinstance(value, list | tuple):
         return [to_json_value(v) for v in value]
     if isinstance(value, dict):

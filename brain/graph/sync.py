@@ -72,27 +72,38 @@ class SyncReport:
 
 # ------------------------------------------------------------------- rows -> nodes
 def project_node(project: Project) -> Node:
-    props = {"id": str(project.uid), "slug": project.slug, "name": project.name,
-             "type": "project"}
+    props = {"id": str(project.uid), "slug": project.slug, "name": project.name, "type": "project"}
     return Node(PROJECT, props["id"], props)
 
 
 def episode_node(episode: Episode) -> Node:
-    props = {"id": str(episode.uid), "episodeNumber": episode.episode_number,
-             "projectId": str(episode.project.uid), "type": "episode"}
+    props = {
+        "id": str(episode.uid),
+        "episodeNumber": episode.episode_number,
+        "projectId": str(episode.project.uid),
+        "type": "episode",
+    }
     return Node(EPISODE, props["id"], props)
 
 
 def scene_node(scene: Scene) -> Node:
-    props = {"id": str(scene.uid), "sceneNumber": scene.scene_number,
-             "episodeId": str(scene.episode.uid),
-             "projectId": str(scene.episode.project.uid), "type": "scene"}
+    props = {
+        "id": str(scene.uid),
+        "sceneNumber": scene.scene_number,
+        "episodeId": str(scene.episode.uid),
+        "projectId": str(scene.episode.project.uid),
+        "type": "scene",
+    }
     return Node(SCENE, props["id"], props)
 
 
 def character_node(character: Character) -> Node:
-    props = {"id": str(character.uid), "name": character.name,
-             "projectId": str(character.project.uid), "type": "character"}
+    props = {
+        "id": str(character.uid),
+        "name": character.name,
+        "projectId": str(character.project.uid),
+        "type": "character",
+    }
     return Node(CHARACTER, props["id"], props)
 
 
@@ -119,14 +130,21 @@ def add_character(snapshot: Snapshot, character: Character) -> None:
 
 def add_relationship(snapshot: Snapshot, row: CharacterRelationship) -> None:
     snapshot.add_node(character_node(row.to_character))
-    snapshot.add_edge(Edge(RELATED_TO, str(row.from_character.uid), str(row.to_character.uid),
-                           {"type": row.type, "strength": float(row.strength)}))
+    snapshot.add_edge(
+        Edge(
+            RELATED_TO,
+            str(row.from_character.uid),
+            str(row.to_character.uid),
+            {"type": row.type, "strength": float(row.strength)},
+        )
+    )
 
 
 def add_appearance(snapshot: Snapshot, row: SceneAppearance) -> None:
     snapshot.add_node(scene_node(row.scene))
-    snapshot.add_edge(Edge(APPEARS_IN, str(row.character.uid), str(row.scene.uid),
-                           {"role": row.role}))
+    snapshot.add_edge(
+        Edge(APPEARS_IN, str(row.character.uid), str(row.scene.uid), {"role": row.role})
+    )
 
 
 SCENE_RELATED = ("episode__project",)
@@ -137,8 +155,10 @@ APPEARANCE_RELATED = ("character__project", "scene__episode__project")
 def desired_for(keys: Collection[NodeKey]) -> Snapshot:
     """The database's version of these nodes, the relationships they own, and the
     nodes at the far end of those relationships. A node with no row is absent."""
-    ids = {label: [i for lbl, i in keys if lbl == label] for label in (PROJECT, EPISODE,
-                                                                       SCENE, CHARACTER)}
+    ids = {
+        label: [i for lbl, i in keys if lbl == label]
+        for label in (PROJECT, EPISODE, SCENE, CHARACTER)
+    }
     snapshot = Snapshot()
     for project in Project.objects.filter(uid__in=ids[PROJECT]):
         snapshot.add_node(project_node(project))
@@ -149,13 +169,17 @@ def desired_for(keys: Collection[NodeKey]) -> Snapshot:
     characters = Character.objects.filter(uid__in=ids[CHARACTER]).select_related("project")
     for character in characters:
         add_character(snapshot, character)
-    add_character_links(snapshot, {"from_character__uid__in": ids[CHARACTER]},
-                        {"character__uid__in": ids[CHARACTER]})
+    add_character_links(
+        snapshot,
+        {"from_character__uid__in": ids[CHARACTER]},
+        {"character__uid__in": ids[CHARACTER]},
+    )
     return snapshot
 
 
-def add_character_links(snapshot: Snapshot, relationships: dict[str, object],
-                        appearances: dict[str, object]) -> None:
+def add_character_links(
+    snapshot: Snapshot, relationships: dict[str, object], appearances: dict[str, object]
+) -> None:
     rows = CharacterRelationship.objects.filter(**relationships)
     for row in rows.select_related(*RELATIONSHIP_RELATED):
         add_relationship(snapshot, row)
@@ -179,8 +203,9 @@ def desired_project(project_uid: str) -> Snapshot:
         add_scene(snapshot, scene)
     for character in Character.objects.filter(project=project).select_related("project"):
         add_character(snapshot, character)
-    add_character_links(snapshot, {"from_character__project": project},
-                        {"character__project": project})
+    add_character_links(
+        snapshot, {"from_character__project": project}, {"character__project": project}
+    )
     return snapshot
 
 
@@ -199,16 +224,23 @@ def diff(desired: Snapshot, current: Snapshot, owners: set[str]) -> tuple[Plan, 
             plan.upsert_nodes.append(node)
             report.nodes_created += existing is None
             report.nodes_updated += existing is not None
-    plan.delete_nodes = [n for i, n in current.nodes.items() if i in owners
-                         and i not in desired.nodes]
+    plan.delete_nodes = [
+        n for i, n in current.nodes.items() if i in owners and i not in desired.nodes
+    ]
     report.nodes_deleted = len(plan.delete_nodes)
     gone = {node.id for node in plan.delete_nodes}
     diff_edges(desired, current, owners, gone, plan, report)
     return plan, report
 
 
-def diff_edges(desired: Snapshot, current: Snapshot, owners: set[str], gone: set[str],
-               plan: Plan, report: SyncReport) -> None:
+def diff_edges(
+    desired: Snapshot,
+    current: Snapshot,
+    owners: set[str],
+    gone: set[str],
+    plan: Plan,
+    report: SyncReport,
+) -> None:
     for key, edge in desired.edges.items():
         existing = current.edges.get(key)
         if existing is None or dict(existing.properties) != dict(edge.properties):
@@ -287,6 +319,7 @@ def sync_now(keys: Collection[NodeKey]) -> SyncReport | None:
     except Exception:
         logger.exception(
             "The brain graph was not updated for %d node(s); the database change is saved. "
-            "Run `python manage.py brain_sync` to bring the graph back in step.", len(keys),
+            "Run `python manage.py brain_sync` to bring the graph back in step.",
+            len(keys),
         )
         return None

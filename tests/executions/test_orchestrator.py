@@ -109,6 +109,9 @@ async def test_full_hierarchy_runs_and_records_everything(
 async def test_departments_and_specialists_really_run_in_parallel(
     llm: FakeLLMServer, project: Project
 ) -> None:
+    # One unmeasured run first: litellm imports much of itself lazily on first use.
+    await orchestrate(project)
+    llm.reset()
     llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9), ("visual", 0.9))))
     llm.script(
         by_agent("character-head-001"),

@@ -1,0 +1,127 @@
+"""The brain's use cases, for views, commands, the admin and agents' tools.
+
+Edges stay thin: they parse input, check access and call one function here, which
+wires the configured collaborators (graph backend, embedder, LLM gateway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from django.conf import settings
+
+from brain.embeddings import default_embedder
+from brain.graph import get_backend
+from brain.graph.base import CHARACTER, EPISODE, SCENE, SearchHit, Snapshot
+from brain.graph.cypher_guard import check_read_only
+from brain.graph.sync import SyncReport, rebuild_project, run_blocking
+from brain.models import Character, Episode, Project, Scene
+from brain.pipeline import (
+    EntityRef,
+    EventCallback,
+    JsonLLM,
+    PipelineConfig,
+    PipelineResult,
+    gateway_llm,
+    run_pipeline,
+)
+
+QUERY_ROW_LIMIT = 500
+
+
+class ProjectNotFound(LookupError):
+    pass
+
+
+# ----------------------------------------------------------------------------- sync
+def rebuild_graphs(slug: str | None = None) -> dict[str, SyncReport]:
+    """Rebuild one project's graph (or every project's, and drop the graphs of projects
+    that no longer exist) from the database. Returns a report per project slug."""
+    backend = get_backend()
+    run_blocking(backend.ensure_schema)
+    projects = Project.objects.filter(slug=slug) if slug else Project.objects.all()
+    if slug and not projects.exists():
+        known = ", ".join(Project.objects.values_list("slug", flat=True)) or "none"
+        raise ProjectNotFound(f"No project {slug!r} (projects: {known}).")
+    reports: dict[str, SyncReport] = {}
+    for project in projects.order_by("slug"):
+        uid = str(project.uid)
+        reports[project.slug] = run_blocking(lambda uid=uid: rebuild_project(backend, uid))
+    if slug is None:
+        existing = {str(uid) for uid in Project.objects.values_list("uid", flat=True)}
+        stale = run_blocking(backend.project_ids) - existing
+        for uid in sorted(stale):
+            reports[f"(deleted project {uid})"] = run_blocking(
+                lambda uid=uid: rebuild_project(backend, uid)
+            )
+    return reports
+
+
+# ------------------------------------------------------------------------- reading
+async def project_graph(project: Project) -> Snapshot:
+    return await get_backend().fetch_project(str(project.uid))
+
+
+async def search(
+    project: Project, query: str, *, limit: int = 5, types: Collection[str] | None = None
+) -> list[SearchHit]:
+    """The project's brain documents nearest in meaning to `query`, best first."""
+    vector = await default_embedder().embed_query(query)
+    return await get_backend().search(str(project.uid), vector, limit, types)
+
+
+async def read_query(
+    cypher: str, params: Mapping[str, Any] | None = None, *, limit: int = QUERY_ROW_LIMIT
+) -> list[dict[str, Any]]:
+    """Staff's read-only Cypher: the text guard first, then a READ transaction."""
+    check_read_only(cypher)
+    return await get_backend().read_query(cypher, params or {}, min(limit, QUERY_ROW_LIMIT))
+
+
+# ------------------------------------------------------------------------ pipeline
+def default_llm(project: Project | None = None) -> JsonLLM:
+    from agents.runtime import build_gateway
+
+    model = (
+        (project.model_standard if project else "")
+        or settings.ALADDIN_MODEL_STANDARD
+        or settings.ALADDIN_DEFAULT_MODEL
+    )
+    return gateway_llm(build_gateway(), model)
+
+
+async def prepare_document(
+    ref: EntityRef,
+    *,
+    llm: JsonLLM | None = None,
+    on_event: EventCallback | None = None,
+    config: PipelineConfig | None = None,
+) -> PipelineResult:
+    """Run the data preparation pipeline (spec 3.2) for one entity."""
+    return await run_pipeline(
+        ref,
+        llm=llm or default_llm(),
+        backend=get_backend(),
+        embedder=default_embedder(),
+        on_event=on_event,
+        config=config,
+    )
+
+
+def entity_refs(project: Project) -> list[EntityRef]:
+    """Every entity of a project, for preparing all its documents."""
+    refs = [EntityRef("project", str(project.uid))]
+    refs += [
+        EntityRef(EPISODE.lower(), str(uid))
+        for uid in Episode.objects.filter(project=project).values_list("uid", flat=True)
+    ]
+    refs += [
+        EntityRef(SCENE.lower(), str(uid))
+        for uid in Scene.objects.filter(episode__project=project).values_list("uid", flat=True)
+    ]
+    refs += [
+        EntityRef(CHARACTER.lower(), str(uid))
+        for uid in Character.objects.filter(project=project).values_list("uid", flat=True)
+    ]
+    return refs
