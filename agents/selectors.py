@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
 
 from agents.models import Agent, CustomTool
 from brain.models import Project
@@ -28,13 +27,24 @@ def tier_models(project: Project | None = None) -> tuple[tuple[ModelTier, str], 
 
 
 def available_tools(agent: Agent) -> list[CustomTool]:
-    """The agent's active tools that its department may use (or that are global)."""
-    tools = agent.tools.filter(is_active=True)
-    if agent.department_id is not None:
-        tools = tools.filter(Q(is_global=True) | Q(departments=agent.department_id))
-    else:
-        tools = tools.filter(is_global=True)
-    return list(tools.distinct().order_by("tool_name"))
+    """The agent's active tools that its department may use (or that are global).
+
+    Filtered in Python so a caller that prefetched `tools__departments` (the team
+    selector does, for all 31 agents at once) makes no further queries.
+    """
+    usable = [
+        tool
+        for tool in agent.tools.all()
+        if tool.is_active
+        and (
+            tool.is_global
+            or (
+                agent.department_id is not None
+                and any(d.pk == agent.department_id for d in tool.departments.all())
+            )
+        )
+    ]
+    return sorted(usable, key=lambda tool: tool.tool_name)
 
 
 def tool_spec(tool: CustomTool) -> ToolSpec:

@@ -36,6 +36,8 @@ class DjangoRunRecorder:
         self._history: dict[str, list[dict[str, str]]] = {}
         self._started: dict[str, Any] = {}
         self._departments: dict[str, int] = {}
+        # What start() knew about each run, so finishing it needs no re-read.
+        self._facts: dict[str, tuple[int | None, str, int | None]] = {}
 
     async def start(self, run: RunStart) -> str:
         spec = run.agent
@@ -57,6 +59,7 @@ class DjangoRunRecorder:
         )
         key = str(execution.execution_id)
         self._pks[key] = execution.pk
+        self._facts[key] = (execution.agent_id, execution.kind, execution.department_id)
         self._history[key] = history
         return key
 
@@ -111,18 +114,16 @@ class DjangoRunRecorder:
         }
         pk = await self.require_pk(execution_id)
         await Execution.objects.filter(pk=pk).aupdate(**fields)
-        row = await Execution.objects.only("agent_id", "kind", "department_id").aget(pk=pk)
-        if row.agent_id is not None:
+        agent_pk, kind, department_pk = await self._facts_of(execution_id, pk)
+        if agent_pk is not None:
             await update_agent_metrics(
-                row.agent_id,
+                agent_pk,
                 elapsed_ms,
                 result.status == "completed",
                 result.input_tokens + result.output_tokens,
             )
-        if row.kind == Execution.Kind.DEPARTMENT and row.department_id is not None:
-            await update_department_metrics(
-                row.department_id, elapsed_ms, result.status == "completed"
-            )
+        if kind == Execution.Kind.DEPARTMENT and department_pk is not None:
+            await update_department_metrics(department_pk, elapsed_ms, result.status == "completed")
 
     async def record_review(
         self,
@@ -146,9 +147,15 @@ class DjangoRunRecorder:
         )
         pk = await self.require_pk(execution_id)
         await Execution.objects.filter(pk=pk).aupdate(**fields)
-        row = await Execution.objects.only("agent_id").aget(pk=pk)
-        if row.agent_id is not None and "overall" in scores:
-            await update_agent_quality(row.agent_id, scores["overall"])
+        agent_pk, _, _ = await self._facts_of(execution_id, pk)
+        if agent_pk is not None and "overall" in scores:
+            await update_agent_quality(agent_pk, scores["overall"])
+
+    async def _facts_of(self, execution_id: str, pk: int) -> tuple[int | None, str, int | None]:
+        if execution_id not in self._facts:
+            row = await Execution.objects.only("agent_id", "kind", "department_id").aget(pk=pk)
+            self._facts[execution_id] = (row.agent_id, row.kind, row.department_id)
+        return self._facts[execution_id]
 
     def _append(self, execution_id: str, status: str, at: Any) -> list[dict[str, str]]:
         history = self._history.setdefault(execution_id, [])

@@ -305,8 +305,14 @@ def run_blocking(make: Callable[[], Awaitable[T]]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return async_to_sync(make)()
-    raise RuntimeError("run_blocking() was called inside an event loop; await instead.")
+        pass
+    else:
+        raise RuntimeError("run_blocking() was called inside an event loop; await instead.")
+
+    async def call() -> T:
+        return await make()
+
+    return async_to_sync(call)()
 
 
 def sync_now(keys: Collection[NodeKey]) -> SyncReport | None:

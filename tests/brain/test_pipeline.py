@@ -1,0 +1,244 @@
+"""The data preparation pipeline (spec 3.2) through the real LLM path, against the fake
+LLM server, on both graph backends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from agents.llm.client import LitellmClient, LitellmCosts
+from brain.embeddings import default_embedder
+from brain.graph import get_backend
+from brain.graph.base import APPEARS_IN, BELONGS_TO, PART_OF, RELATED_TO, Edge
+from brain.models import CharacterRelationship, Project, SceneAppearance
+from brain.pipeline import (
+    STAGES,
+    EntityRef,
+    JsonLLM,
+    PipelineResult,
+    find_cycle,
+    gateway_llm,
+    run_pipeline,
+)
+from engine.gateway import Gateway
+from tests import factories
+from tests.brain.helpers import new_id, wipe
+from tests.support.fake_llm import FakeLLMServer, json_reply
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MODEL = "openai/gpt-4o-mini"
+GOOD_METADATA = {
+    "summary": "Isla Marrow, a disgraced cartographer, returns to relight the island's lamp.",
+    "themes": ["Guilt", "homecoming", "Guilt"],
+    "tone": "Brooding",
+    "importance": 0.9,
+    "category": "Protagonist",
+    "tags": ["Lighthouse", "cartographer", "north atlantic"],
+}
+
+
+@dataclass
+class World:
+    project: Project
+    ids: dict[str, str]
+
+
+def make_world() -> World:
+    project = factories.project(slug=f"skellan-{new_id()[:8]}", name="Skellan")
+    scene = factories.scene(
+        factories.episode(project, episode_number=1),
+        scene_number=1,
+        title="The lamp fails",
+        summary="Isla climbs the dark tower.",
+    )
+    isla = factories.character(
+        project,
+        name="Isla Marrow",
+        role="protagonist",
+        description="A cartographer who once sent a trawler onto the "
+        "rocks. Her brother Tomas keeps the lighthouse.",
+    )
+    tomas = factories.character(project, name="Tomas Marrow", description="Her brother.")
+    agnes = factories.character(project, name="Agnes Pell", description="The old keeper.")
+    ids = {
+        "isla": str(isla.uid),
+        "tomas": str(tomas.uid),
+        "agnes": str(agnes.uid),
+        "scene": str(scene.uid),
+    }
+    return World(project, ids)
+
+
+@pytest.fixture
+async def world(configured_backend: str) -> Any:
+    made = await sync_to_async(make_world)()
+    yield made
+    await wipe(get_backend(), str(made.project.uid))
+
+
+def llm_for(server: FakeLLMServer) -> JsonLLM:
+    client = LitellmClient(api_base=server.base_url, api_key="test-key", timeout=5)
+    return gateway_llm(Gateway(client, costs=LitellmCosts()), MODEL)
+
+
+def link(kind: str, source: str, target: str, confidence: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "from": source,
+        "to": target,
+        "type": extra.get("type", ""),
+        "role": extra.get("role", ""),
+        "strength": extra.get("strength", 0.5),
+        "confidence": confidence,
+        "reason": "from the text",
+    }
+
+
+async def prepare(
+    world: World, server: FakeLLMServer, events: list[tuple[str, dict[str, Any]]]
+) -> PipelineResult:
+    async def on_event(type_: str, payload: dict[str, Any]) -> None:
+        events.append((type_, payload))
+
+    return await run_pipeline(
+        EntityRef("character", world.ids["isla"]),
+        llm=llm_for(server),
+        backend=get_backend(),
+        embedder=default_embedder(),
+        on_event=on_event,
+    )
+
+
+async def test_pipeline_stores_the_document_and_only_confident_relationships(
+    world: World, fake_llm: FakeLLMServer
+) -> None:
+    ids = world.ids
+    fake_llm.script("brain metadata", json_reply(GOOD_METADATA))
+    fake_llm.script(
+        "relationship discovery",
+        json_reply(
+            {
+                "relationships": [
+                    link(RELATED_TO, ids["isla"], ids["tomas"], 0.92, type="Sibling", strength=0.8),
+                    link(RELATED_TO, ids["isla"], ids["agnes"], 0.4, type="mentor", strength=0.6),
+                    link(APPEARS_IN, ids["isla"], ids["scene"], 0.95, role="Lead"),
+                ]
+            }
+        ),
+    )
+    events: list[tuple[str, dict[str, Any]]] = []
+    result = await prepare(world, fake_llm, events)
+
+    assert result.status == "stored", result.problems
+    assert [(p.kind, p.target) for p in result.proposed] == [(RELATED_TO, ids["agnes"])]
+    assert await CharacterRelationship.objects.filter(type="sibling").acount() == 1
+    assert not await CharacterRelationship.objects.filter(type="mentor").aexists()
+    assert (await SceneAppearance.objects.aget()).role == "lead"
+
+    graph = await get_backend().fetch([ids["isla"]])
+    assert (RELATED_TO, ids["isla"], ids["tomas"], "sibling") in graph.edges
+    assert (RELATED_TO, ids["isla"], ids["agnes"], "mentor") not in graph.edges
+    assert graph.edges[(APPEARS_IN, ids["isla"], ids["scene"], "")].properties == {"role": "lead"}
+
+    stored = await get_backend().get_document(ids["isla"])
+    assert stored is not None and set(stored.as_dict()) == {
+        "id",
+        "type",
+        "project_id",
+        "text",
+        "metadata",
+        "relationships",
+    }
+    assert stored.type == "character" and stored.project_id == str(world.project.uid)
+    assert stored.metadata["themes"] == ["guilt", "homecoming"]
+    assert stored.metadata["tags"] == ["lighthouse", "cartographer", "north-atlantic"]
+    assert stored.metadata["tone"] == "brooding" and stored.metadata["inferred"] == []
+    tomas = {"id": ids["tomas"], "type": "character", "name": "Tomas Marrow", "via": "mention"}
+    assert tomas in stored.metadata["links"]
+    assert "Isla Marrow" in stored.text and len(stored.embedding) == 384
+    assert {
+        "kind": RELATED_TO,
+        "from": ids["isla"],
+        "to": ids["tomas"],
+        "confidence": 0.92,
+        "type": "sibling",
+        "strength": 0.8,
+    } in stored.relationships
+
+    stages = [p for t, p in events if t == "brain-pipeline-stage"]
+    assert [s["name"] for s in stages] == list(STAGES)
+    assert all(s["ok"] and s["durationMs"] >= 0 for s in stages)
+    assert set(result.timings) == set(STAGES)
+    assert events[-1][0] == "brain-storage"
+    assert events[-1][1]["success"] is True and events[-1][1]["entities"] == 3
+    schema_names = [r["response_format"]["json_schema"]["name"] for r in fake_llm.requests]
+    assert schema_names == ["brain_metadata", "brain_relationships"]
+
+
+async def test_a_link_to_a_missing_entity_fails_validation_and_nothing_is_written(
+    world: World, fake_llm: FakeLLMServer
+) -> None:
+    ids = world.ids
+    ghost = new_id()
+    fake_llm.script("brain metadata", json_reply(GOOD_METADATA))
+    fake_llm.script(
+        "relationship discovery",
+        json_reply(
+            {
+                "relationships": [
+                    link(RELATED_TO, ids["isla"], ids["tomas"], 0.9, type="sibling"),
+                    link(RELATED_TO, ids["isla"], ghost, 0.99, type="enemy"),
+                ]
+            }
+        ),
+    )
+    before = await get_backend().fetch_project(str(world.project.uid))
+    events: list[tuple[str, dict[str, Any]]] = []
+    result = await prepare(world, fake_llm, events)
+
+    assert result.status == "rejected"
+    assert any(ghost in p and "does not exist" in p for p in result.problems), result.problems
+    after = await get_backend().fetch_project(str(world.project.uid))
+    assert after.nodes == before.nodes and after.edges == before.edges
+    assert await get_backend().get_document(ids["isla"]) is None
+    assert not await CharacterRelationship.objects.aexists()
+    assert "document" not in result.timings
+    assert events[-1][1]["success"] is False and events[-1][1]["problems"] == result.problems
+
+
+async def test_thin_metadata_is_rejected_below_the_quality_threshold(
+    world: World, fake_llm: FakeLLMServer
+) -> None:
+    fake_llm.script(
+        "brain metadata",
+        json_reply(
+            {"summary": "", "themes": [], "tone": "", "importance": 0.5, "category": "", "tags": []}
+        ),
+    )
+    fake_llm.script("relationship discovery", json_reply({"relationships": []}))
+    result = await prepare(world, fake_llm, [])
+    assert result.status == "rejected"
+    assert any("Quality" in p and "summary" in p for p in result.problems), result.problems
+    assert await get_backend().get_document(world.ids["isla"]) is None
+
+
+async def test_an_unusable_llm_answer_fails_the_stage_and_is_reported(
+    world: World, fake_llm: FakeLLMServer
+) -> None:
+    fake_llm.script("brain metadata", json_reply({"summary": "no other fields"}))
+    events: list[tuple[str, dict[str, Any]]] = []
+    result = await prepare(world, fake_llm, events)
+    assert result.status == "failed"
+    assert "brain_metadata" in result.problems[0]
+    failed = [p for t, p in events if t == "brain-pipeline-stage" and not p["ok"]]
+    assert [p["name"] for p in failed] == ["metadata"]
+
+
+def test_a_cycle_in_belongs_to_and_part_of_is_found() -> None:
+    edges = [Edge(BELONGS_TO, "s1", "e1"), Edge(PART_OF, "e1", "p1"), Edge(PART_OF, "p1", "s1")]
+    assert find_cycle(edges) == ["s1", "e1", "p1", "s1"]
+    assert find_cycle(edges[:2]) == []
