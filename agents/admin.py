@@ -25,6 +25,16 @@ METRIC_FIELDS = (
     "last_executed_at",
 )
 
+TOOL_METRIC_FIELDS = (
+    "average_execution_time",
+    "total_executions",
+    "failed_executions",
+    "error_rate",
+    "created_at",
+    "updated_at",
+    "created_by",
+)
+
 
 class AgentForm(forms.ModelForm):
     class Meta:
@@ -204,15 +214,7 @@ class CustomToolAdmin(admin.ModelAdmin):
     list_filter = ("implementation", "is_global", "is_active", "departments")
     search_fields = ("tool_name", "display_name", "description")
     filter_horizontal = ("departments",)
-    readonly_fields = (
-        "average_execution_time",
-        "total_executions",
-        "failed_executions",
-        "error_rate",
-        "created_at",
-        "updated_at",
-        "created_by",
-    )
+    readonly_fields = TOOL_METRIC_FIELDS
     fieldsets = (
         (None, {"fields": ("tool_name", "display_name", "description", "is_active", "version")}),
         ("Schema", {"fields": ("input_schema", "example_inputs", "output_schema")}),
@@ -242,18 +244,7 @@ class CustomToolAdmin(admin.ModelAdmin):
         ),
         (
             "Metrics",
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    "average_execution_time",
-                    "total_executions",
-                    "failed_executions",
-                    "error_rate",
-                    "created_at",
-                    "updated_at",
-                    "created_by",
-                ),
-            },
+            {"classes": ("collapse",), "fields": TOOL_METRIC_FIELDS},
         ),
     )
 
