@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from brain.graph.base import GraphError
 from brain.models import (
+    BrainDocument,
     Character,
     CharacterRelationship,
     Episode,
+    GraphEdge,
+    GraphNode,
     Project,
     Scene,
     SceneAppearance,
@@ -38,12 +48,14 @@ class ProjectAdmin(admin.ModelAdmin):
         "token_budget_per_execution",
         "token_budget_daily",
         "updated_at",
+        "graph_link",
     )
     list_filter = ("is_active", "genre")
     search_fields = ("name", "slug", "logline", "description")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("uid", "created_at", "updated_at")
     inlines = [EpisodeInline, CharacterInline]
+    actions = ["rebuild_graph"]
     fieldsets = (
         (None, {"fields": ("name", "slug", "genre", "logline", "description", "is_active")}),
         (
@@ -69,6 +81,25 @@ class ProjectAdmin(admin.ModelAdmin):
             {"classes": ("collapse",), "fields": ("settings", "uid", "created_at", "updated_at")},
         ),
     )
+
+    @admin.display(description="Graph")
+    def graph_link(self, project: Project) -> str:
+        return format_html('<a href="{}">graph</a>', reverse("brain:graph", args=[project.slug]))
+
+    @admin.action(description="Rebuild the brain graph from the database")
+    def rebuild_graph(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        from brain.services import rebuild_graphs
+
+        for project in queryset:
+            try:
+                report = rebuild_graphs(project.slug)[project.slug]
+            except (GraphError, OSError) as exc:
+                self.message_user(
+                    request, f"{project}: the graph could not be updated: {exc}", messages.ERROR
+                )
+                continue
+            verdict = report.summary() if report.changed else "already in step"
+            self.message_user(request, f"{project}: {verdict}", messages.SUCCESS)
 
 
 class SceneInline(admin.TabularInline):
@@ -133,3 +164,35 @@ class SceneAppearanceAdmin(admin.ModelAdmin):
     list_filter = ("scene__episode__project",)
     search_fields = ("character__name", "scene__title")
     autocomplete_fields = ("character", "scene")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The graph tables mirror the story rows: change those, or run brain_sync."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(GraphNode)
+class GraphNodeAdmin(ReadOnlyAdmin):
+    list_display = ("label", "node_id", "project_uid")
+    list_filter = ("label",)
+    search_fields = ("node_id", "project_uid")
+
+
+@admin.register(GraphEdge)
+class GraphEdgeAdmin(ReadOnlyAdmin):
+    list_display = ("type", "source", "target", "key")
+    list_filter = ("type",)
+    list_select_related = ("source", "target")
+
+
+@admin.register(BrainDocument)
+class BrainDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("doc_id", "type", "project_uid", "updated_at")
+    list_filter = ("type",)
+    search_fields = ("doc_id", "text")
+    exclude = ("embedding",)

@@ -5,4 +5,4 @@ class BrainConfig(AppConfig):
     name = "brain"
 
     def ready(self) -> None:
-        from brain import signals  # noqa: F401  (connects the cache invalidation)
+        from brain import signals  # noqa: F401  (cache invalidation and graph sync on commit)

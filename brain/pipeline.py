@@ -413,17 +413,23 @@ def linked_entities(gathered: Gathered) -> list[dict[str, str]]:
     """Project characters named in the entity's text (by full name, or by a first name
     no other character shares), and the entity's graph neighbours."""
     text = json.dumps(gathered.entity, ensure_ascii=False).casefold()
-    characters = [c for c in gathered.project.get("characters", [])
-                  if c["id"] != gathered.ref.id]
+    characters = [c for c in gathered.project.get("characters", []) if c["id"] != gathered.ref.id]
     first_names = [str(c["name"]).split()[0].casefold() for c in characters if c["name"]]
     links = []
     for character in characters:
         name = str(character["name"]).casefold()
-        aliases = {name} | {first for first in name.split()[:1]
-                            if first_names.count(first) == 1 and len(first) > 2}
+        aliases = {name} | {
+            first for first in name.split()[:1] if first_names.count(first) == 1 and len(first) > 2
+        }
         if any(re.search(rf"\b{re.escape(alias)}\b", text) for alias in aliases):
-            links.append({"id": character["id"], "type": "character",
-                          "name": character["name"], "via": "mention"})
+            links.append(
+                {
+                    "id": character["id"],
+                    "type": "character",
+                    "name": character["name"],
+                    "via": "mention",
+                }
+            )
     for edge in gathered.graph.edges_of(gathered.ref.id):
         other = edge.target if edge.source == gathered.ref.id else edge.source
         links.append({"id": other, "relationship": edge.type, "via": "graph"})

@@ -7,6 +7,7 @@ wires the configured collaborators (graph backend, embedder, LLM gateway).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -47,13 +48,13 @@ def rebuild_graphs(slug: str | None = None) -> dict[str, SyncReport]:
     reports: dict[str, SyncReport] = {}
     for project in projects.order_by("slug"):
         uid = str(project.uid)
-        reports[project.slug] = run_blocking(lambda uid=uid: rebuild_project(backend, uid))
+        reports[project.slug] = run_blocking(partial(rebuild_project, backend, uid))
     if slug is None:
         existing = {str(uid) for uid in Project.objects.values_list("uid", flat=True)}
         stale = run_blocking(backend.project_ids) - existing
         for uid in sorted(stale):
             reports[f"(deleted project {uid})"] = run_blocking(
-                lambda uid=uid: rebuild_project(backend, uid)
+                partial(rebuild_project, backend, uid)
             )
     return reports
 

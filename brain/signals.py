@@ -29,7 +29,10 @@ from brain.models import (
 
 STORY_MODELS = (Project, Episode, Scene, Character, CharacterRelationship, SceneAppearance)
 # The character that owns a link row's graph relationship (spec 4.3 draws both from it).
-LINK_OWNER_FIELD = {CharacterRelationship: "from_character_id", SceneAppearance: "character_id"}
+LINK_OWNER_FIELD: dict[type[Model], str] = {
+    CharacterRelationship: "from_character_id",
+    SceneAppearance: "character_id",
+}
 _PREVIOUS_OWNER = "_brain_previous_owner_id"
 
 
@@ -124,12 +127,13 @@ def enqueue(keys: set[NodeKey]) -> None:
 
 
 @receiver(pre_save)
-def remember_link_owner(sender: type, instance: Any, **kwargs: Any) -> None:
+def remember_link_owner(sender: type[Model], instance: Any, **kwargs: Any) -> None:
     """A link moved to another character must leave the old character's edges too."""
     owner_field = LINK_OWNER_FIELD.get(sender)
     if owner_field is None or instance.pk is None:
         return
-    previous = sender.objects.filter(pk=instance.pk).values_list(owner_field, flat=True).first()
+    rows = sender._default_manager.filter(pk=instance.pk)
+    previous = rows.values_list(owner_field, flat=True).first()
     setattr(instance, _PREVIOUS_OWNER, previous)
 
 

@@ -181,7 +181,9 @@ def upsert_document(document: Document) -> None:
             "text": document.text,
             "metadata": dict(document.metadata),
             "relationships": [dict(r) for r in document.relationships],
-            "embedding": [float(x) for x in document.embedding],
+            # Six decimals keep cosine exact to ~1e-6 and halve the JSON that every
+            # search has to parse (the model's own weights are 4-bit).
+            "embedding": [round(float(x), 6) for x in document.embedding],
         },
     )
 
@@ -205,14 +207,16 @@ def exact_search(
     rows = BrainDocument.objects.filter(project_uid=project_id)
     if types:
         rows = rows.filter(type__in=list(types))
-    documents = [row for row in rows if len(row.embedding) == len(vector)]
-    if not documents or limit < 1:
+    # Score on (pk, embedding) only, then load the few winners whole.
+    pairs = [(pk, e) for pk, e in rows.values_list("pk", "embedding") if len(e) == len(vector)]
+    if not pairs or limit < 1:
         return []
-    matrix = np.asarray([row.embedding for row in documents], dtype=np.float32)
+    matrix = np.asarray([e for _, e in pairs], dtype=np.float32)
     query = np.asarray(vector, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
     cosine = (matrix @ query) / np.where(norms == 0, 1.0, norms)
     # Neo4j's vector index reports (1 + cos) / 2; the same scale keeps results comparable.
     scores = (1.0 + cosine) / 2.0
-    best = np.argsort(-scores, kind="stable")[:limit]
-    return [SearchHit(to_document(documents[i]), float(scores[i])) for i in best]
+    best = [int(i) for i in np.argsort(-scores, kind="stable")[:limit]]
+    winners = BrainDocument.objects.in_bulk([pairs[i][0] for i in best])
+    return [SearchHit(to_document(winners[pairs[i][0]]), float(scores[i])) for i in best]

@@ -83,7 +83,7 @@ def episode_node(episode: Episode) -> Node:
         "projectId": str(episode.project.uid),
         "type": "episode",
     }
-    return Node(EPISODE, props["id"], props)
+    return Node(EPISODE, str(episode.uid), props)
 
 
 def scene_node(scene: Scene) -> Node:
@@ -94,7 +94,7 @@ def scene_node(scene: Scene) -> Node:
         "projectId": str(scene.episode.project.uid),
         "type": "scene",
     }
-    return Node(SCENE, props["id"], props)
+    return Node(SCENE, str(scene.uid), props)
 
 
 def character_node(character: Character) -> Node:
@@ -293,10 +293,6 @@ async def rebuild_project(backend: GraphBackend, project_uid: str) -> SyncReport
     report.documents_deleted = len(plan.delete_documents)
     await backend.apply(plan)
     return report
-
-
-async def graph_project_ids(backend: GraphBackend) -> set[str]:
-    return await backend.project_ids()
 
 
 # --------------------------------------------------------------- from synchronous code

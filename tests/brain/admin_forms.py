@@ -27,7 +27,7 @@ class FormFields(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form" and a.get("id", "").endswith("_form"):
             self._in_form = True
-        if not self._in_form or not a.get("name") and tag != "option":
+        if not self._in_form or (not a.get("name") and tag != "option"):
             return
         if tag == "input":
             self._input(a)

@@ -202,3 +202,28 @@ async def test_read_query_runs_cypher_on_neo4j_and_is_refused_by_the_embedded_ba
         return
     rows = await backend.read_query(query, params, 10)
     assert rows == [{"name": "Hero", "type": "enemy", "other": "Villain"}]
+
+
+async def test_neo4j_has_the_uniqueness_constraints_and_the_384_dimension_cosine_index(
+    backend: GraphBackend,
+) -> None:
+    if backend.name != "neo4j":
+        pytest.skip("the embedded backend's constraints are its migration's")
+    constraints = await backend.read_query(
+        "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
+        "RETURN name, type, labelsOrTypes[0] AS label, properties[0] AS property",
+        {},
+        100,
+    )
+    unique = {(c["label"], c["property"]) for c in constraints if "UNIQUE" in c["type"]}
+    for label in ("Project", "Episode", "Scene", "Character", "BrainDocument"):
+        assert (label, "id") in unique
+    [index] = await backend.read_query(
+        "SHOW VECTOR INDEXES YIELD name, state, options WHERE name = $name "
+        "RETURN state, options.indexConfig AS config",
+        {"name": "brain_document_embedding"},
+        10,
+    )
+    assert index["state"] == "ONLINE"
+    assert index["config"]["vector.dimensions"] == 384
+    assert index["config"]["vector.similarity_function"].lower() == "cosine"

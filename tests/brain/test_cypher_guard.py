@@ -78,7 +78,7 @@ def test_refusal_points_at_the_line_and_column() -> None:
 async def test_neo4j_refuses_a_write_in_the_read_transaction_even_past_the_guard() -> None:
     backend = neo4j_backend()
     marker = new_id()
-    with pytest.raises(GraphError, match="(?i)read"):
+    with pytest.raises(GraphError, match=r"(?i)read"):
         await backend.read_query(
             "CREATE (:Character {id: $id, projectId: $id})", {"id": marker}, 10
         )

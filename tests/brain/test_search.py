@@ -17,9 +17,9 @@ from tests.brain.helpers import new_id, wipe
 
 PEOPLE = {
     "keeper": "Agnes Pell has tended the lighthouse lamp for forty years and climbs the tower "
-              "every dusk to light it.",
+    "every dusk to light it.",
     "smuggler": "Harbourmaster Crane profits from shipwrecks and quietly sells what the sea "
-                "brings ashore.",
+    "brings ashore.",
     "child": "A girl with no memory walks out of the sea mist humming an old drowned song.",
     "cook": "The innkeeper bakes bread at dawn and knows every rumour in the village.",
 }
@@ -53,14 +53,29 @@ async def documents(configured_backend: str) -> Any:
     vectors = await default_embedder().embed_passages(list(PEOPLE.values()))
     ids = {name: new_id() for name in PEOPLE}
     stored = [
-        Document(id=ids[name], type="character", project_id=str(project.uid), text=text,
-                 metadata={}, relationships=[], embedding=vector)
+        Document(
+            id=ids[name],
+            type="character",
+            project_id=str(project.uid),
+            text=text,
+            metadata={},
+            relationships=[],
+            embedding=vector,
+        )
         for (name, text), vector in zip(PEOPLE.items(), vectors, strict=True)
     ]
     # The same keeper text in another project must never be found from this one.
-    stored.append(Document(id=new_id(), type="character", project_id=str(other.uid),
-                           text=PEOPLE["keeper"], metadata={}, relationships=[],
-                           embedding=vectors[0]))
+    stored.append(
+        Document(
+            id=new_id(),
+            type="character",
+            project_id=str(other.uid),
+            text=PEOPLE["keeper"],
+            metadata={},
+            relationships=[],
+            embedding=vectors[0],
+        )
+    )
     await get_backend().apply(Plan(upsert_documents=stored))
     yield project, ids
     for uid in (project.uid, other.uid):
@@ -68,17 +83,20 @@ async def documents(configured_backend: str) -> Any:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("query", "expected"), [
-    ("who lights the lamp at the top of the tower?", "keeper"),
-    ("someone who gets rich from ships running aground", "smuggler"),
-    ("Wer ist der Leuchtturmwärter?", "keeper"),  # the model is multilingual
-    ("a mysterious child who came from the fog", "child"),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("who lights the lamp at the top of the tower?", "keeper"),
+        ("someone who gets rich from ships running aground", "smuggler"),
+        ("Wer ist der Leuchtturmwärter?", "keeper"),  # the model is multilingual
+        ("a mysterious child who came from the fog", "child"),
+    ],
+)
 async def test_search_finds_the_expected_neighbour(
     documents: Any, query: str, expected: str
 ) -> None:
     project, ids = documents
     hits = await services.search(project, query, limit=4)
-    assert [h.document.id for h in hits][0] == ids[expected]
+    assert hits[0].document.id == ids[expected]
     assert len(hits) == 4 and {h.document.project_id for h in hits} == {str(project.uid)}
     assert hits[0].score > hits[1].score

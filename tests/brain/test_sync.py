@@ -236,3 +236,14 @@ def test_brain_sync_without_a_project_drops_graphs_of_deleted_projects(story: Pr
     call_command("brain_sync", stdout=out)
     assert f"(deleted project {uid}): nodes +0 ~0 -5" in out.getvalue()
     assert run_blocking(lambda: get_backend().fetch_project(uid)).nodes == {}
+
+
+def test_the_admin_action_rebuilds_a_projects_graph(story: Project, admin_client: Client) -> None:
+    run_blocking(lambda: wipe(get_backend(), str(story.uid)))
+    response = admin_client.post(
+        "/admin/brain/project/",
+        {"action": "rebuild_graph", "_selected_action": [story.pk]},
+        follow=True,
+    )
+    assert "nodes +5 ~0 -0, relationships +5 ~0 -0" in response.content.decode()
+    assert names(graph_of(story)) == {"Isla", "Agnes"}
