@@ -88,7 +88,10 @@ class GetProjectContext(BuiltinTool):
 @builtin_tool
 class SearchBrain(BuiltinTool):
     name = "search_brain"
-    description = "Search the project's characters and scenes for a word or phrase."
+    description = (
+        "Search the project's brain: characters and scenes containing the words, and "
+        "brain documents nearest in meaning to the query."
+    )
     input_schema = {
         "type": "object",
         "properties": {
@@ -119,7 +122,19 @@ class SearchBrain(BuiltinTool):
         return {
             "characters": [character_summary(c) async for c in characters[:limit]],
             "scenes": [scene_summary(s) async for s in scenes[:limit]],
+            "documents": await _documents_like(project, query, limit),
         }
+
+
+async def _documents_like(project: Project, query: str, limit: int) -> list[dict[str, Any]]:
+    """Brain documents by meaning (spec 3.2); none until the pipeline has made some."""
+    from brain.services import search
+
+    hits = await search(project, query, limit=limit)
+    return [
+        {"type": hit.document.type, "text": hit.document.text[:500], "score": round(hit.score, 3)}
+        for hit in hits
+    ]
 
 
 @builtin_tool
