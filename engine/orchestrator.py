@@ -55,6 +55,8 @@ class OrchestrationRequest:
     project_id: int | None
     project_uid: str = ""
     quality_threshold: float | None = None
+    # False when results are placeholders (the demo model): canon must stay real.
+    store_results: bool = True
 
 
 @dataclass
@@ -340,12 +342,8 @@ class Orchestrator:
         done: list[dict[str, Any]],
         recommendation: str,
     ) -> int:
-        if recommendation != "ingest" or request.project_id is None:
-            note = (
-                "no project"
-                if request.project_id is None
-                else f"recommendation is {recommendation}; nothing is stored until it is ingested"
-            )
+        if recommendation != "ingest" or request.project_id is None or not request.store_results:
+            note = _storage_skipped(request, recommendation)
             await self._emit(events.brain_storage(shared.root_id, True, 0, note))
             return 0
         entities = [entity for r in done for entity in r["entities"]]
@@ -424,6 +422,14 @@ class Orchestrator:
             )
         )
         return response
+
+
+def _storage_skipped(request: OrchestrationRequest, recommendation: str) -> str:
+    if request.project_id is None:
+        return "no project"
+    if not request.store_results:
+        return "placeholder output from the demo model is never stored in the brain"
+    return f"recommendation is {recommendation}; nothing is stored until it is ingested"
 
 
 def _complexity_label(complexity: Complexity) -> str:

@@ -17,13 +17,19 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from agents.llm.client import warm_up
+from agents.llm.client import is_demo, warm_up
 from agents.runtime import build_runner
 from aladdin import audit
 from brain.models import Project
 from brain.store import DjangoGraphStore
+from engine.complexity import ModelTier
 from engine.errors import AladdinError
-from engine.orchestrator import OrchestrationRequest, OrchestrationSettings, Orchestrator
+from engine.orchestrator import (
+    OrchestrationRequest,
+    OrchestrationSettings,
+    Orchestrator,
+    Team,
+)
 from executions.events import DjangoEventSink
 from executions.models import Conversation, Execution
 from executions.recorder import DjangoRunRecorder
@@ -138,6 +144,7 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
     watcher = asyncio.create_task(_watch_cancellation(execution_id, orchestrator, current))
     try:
         team = await sync_to_async(team_for)(project)
+        request.store_results = not uses_demo_model(team)
         ledger = await sync_to_async(budget_ledger)(project, options.get("maxTokens"))
         return await orchestrator.run(request, team, ledger)
     except AladdinError as error:  # the team or budget could not even be set up
@@ -145,6 +152,13 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
     finally:
         watcher.cancel()
         ORCHESTRATORS.pop(execution_id, None)
+
+
+def uses_demo_model(team: Team) -> bool:
+    specs = [team.orchestrator]
+    for department in team.departments:
+        specs += [department.head, *department.specialists]
+    return any(is_demo(spec.models.for_tier(tier)) for spec in specs for tier in ModelTier)
 
 
 def build_runner_with(recorder: DjangoRunRecorder) -> Any:

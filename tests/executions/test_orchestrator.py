@@ -380,3 +380,18 @@ async def test_dollar_budget_stops_the_run_too(llm: FakeLLMServer, project: Proj
     assert response["error"]["type"] == "budget_exceeded"
     assert "$" in response["error"]["message"] or "USD" in response["error"]["message"]
     assert 0 < response["metrics"]["cost"] <= 0.002
+
+
+async def test_demo_model_output_is_never_stored_in_the_brain(
+    settings: object, project: Project
+) -> None:
+    from agents.runtime import BREAKERS
+
+    BREAKERS.reset()
+    characters = await Character.objects.filter(project=project).acount()
+    response = await orchestrate(project)  # settings default: the demo model
+    assert response["status"] == "completed"
+    assert response["entitiesStored"] == 0
+    assert await Character.objects.filter(project=project).acount() == characters
+    storage = [e for e in await events_of(response["executionId"]) if e.type == "brain-storage"]
+    assert "demo model" in storage[0].payload["note"]
