@@ -148,6 +148,10 @@ def score(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
+def cost_text(cost: float | None) -> str:
+    return "unknown (a model has no price)" if cost is None else f"${cost:.4f}"
+
+
 def print_report(console: Console, response: dict[str, Any]) -> None:
     metrics = response.get("metrics", {})
     lines = [
@@ -156,7 +160,8 @@ def print_report(console: Console, response: dict[str, Any]) -> None:
         f"Overall quality: {response.get('overallQuality')}   Consistency: "
         f"{response.get('consistency')}",
         f"Time: {metrics.get('totalTime')} ms   Tokens: {metrics.get('tokensUsed')}   "
-        f"Agents: {metrics.get('agentsSpawned')}   Cost: {metrics.get('cost')}",
+        f"Agents: {metrics.get('agentsSpawned')}   Cost: {cost_text(metrics.get('cost'))}",
+        f"Stored in the brain: {response.get('entitiesStored', 0)} entities",
     ]
     if response.get("error"):
         lines.append(f"[red]Error: {escape(str(response['error'].get('message')))}[/]")
@@ -168,10 +173,6 @@ def print_report(console: Console, response: dict[str, Any]) -> None:
             or report.get("note")
             or (report.get("error") or {}).get("message", "")
         )
-        console.print(
-            Panel(
-                str(body),
-                title=f"{report.get('name', report['department'])} - "
-                f"{report.get('status')} - score {report.get('score')}",
-            )
-        )
+        title = f"{report.get('name', report['department'])} - {report.get('status')}"
+        title += f" - score {report.get('score')}"
+        console.print(Panel(escape(str(body)), title=escape(title)))
