@@ -21,6 +21,7 @@ run: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_aladdin
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py ensure_admin
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py cleanup_runs --assume-stopped
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Aladdin on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) aladdin.asgi:application

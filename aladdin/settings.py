@@ -213,6 +213,9 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL and not env_str("CELERY_BROKER_URL")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "cleanup-runs": {"task": "executions.tasks.cleanup_runs_task", "schedule": 60.0},
+}
 
 # --- LLM -------------------------------------------------------------------------------
 # litellm downloads its price list at import unless told otherwise; there is no
@@ -238,6 +241,11 @@ ALADDIN_DEPARTMENT_RELEVANCE_THRESHOLD = env_float("ALADDIN_DEPARTMENT_RELEVANCE
 ALADDIN_MAX_PARALLEL_DEPARTMENTS = env_int("ALADDIN_MAX_PARALLEL_DEPARTMENTS", 6, minimum=1)
 ALADDIN_MAX_PARALLEL_SPECIALISTS = env_int("ALADDIN_MAX_PARALLEL_SPECIALISTS", 5, minimum=1)
 ALADDIN_CONTEXT_CACHE_SECONDS = env_int("ALADDIN_CONTEXT_CACHE_SECONDS", 300, minimum=0)
+# A running orchestration touches its row every few seconds; one silent for longer
+# than this was interrupted (its process stopped) and is marked failed.
+ALADDIN_HEARTBEAT_TIMEOUT_SECONDS = env_int("ALADDIN_HEARTBEAT_TIMEOUT_SECONDS", 60, minimum=10)
+# Spec 4.1: finished runs are kept 90 days; 0 keeps them forever.
+ALADDIN_EXECUTION_RETENTION_DAYS = env_int("ALADDIN_EXECUTION_RETENTION_DAYS", 90, minimum=0)
 
 # --- Brain (knowledge graph) ----------------------------------------------------------
 NEO4J_URL = env_str("NEO4J_URL")

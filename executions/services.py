@@ -37,6 +37,7 @@ from executions.selectors import budget_ledger, orchestrator_agent, team_for
 
 logger = logging.getLogger(__name__)
 CANCEL_POLL_SECONDS = 0.25
+HEARTBEAT_EVERY_POLLS = 20  # every 5 s; see ALADDIN_HEARTBEAT_TIMEOUT_SECONDS
 
 # Orchestrations running in this process, by root execution id.
 RUNNING: dict[str, asyncio.Task[dict[str, Any]]] = {}
@@ -170,9 +171,16 @@ def build_runner_with(recorder: DjangoRunRecorder) -> Any:
 async def _watch_cancellation(
     execution_id: str, orchestrator: Orchestrator, task: asyncio.Task[Any] | None
 ) -> None:
-    """Turn cancel requests written by any process into task cancellation here."""
+    """Turn cancel requests written by any process into task cancellation here, and
+    keep the root's heartbeat fresh so a stopped process can be told from a slow run."""
+    polls = 0
     while True:
         await asyncio.sleep(CANCEL_POLL_SECONDS)
+        polls += 1
+        if polls % HEARTBEAT_EVERY_POLLS == 0:
+            await Execution.objects.filter(execution_id=execution_id).aupdate(
+                updated_at=timezone.now()
+            )
         requested = [
             row
             async for row in Execution.objects.filter(

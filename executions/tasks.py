@@ -13,3 +13,11 @@ def run_orchestration_task(execution_id: str) -> dict[str, Any]:
     from executions.services import run_orchestration
 
     return asyncio.run(run_orchestration(execution_id))
+
+
+@shared_task
+def cleanup_runs_task() -> dict[str, int]:
+    from executions.maintenance import cleanup
+
+    report = cleanup()
+    return {"interrupted": report.interrupted, "purged": report.purged}
