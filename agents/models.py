@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from aladdin.crypto import EncryptedCharField
 from aladdin.validators import score_0_100
 from departments.models import Department
 
@@ -63,8 +64,8 @@ class CustomTool(models.Model):
         max_length=64, blank=True, help_text="Name of the built-in Python tool (built-in only)."
     )
     endpoint_url = models.URLField(blank=True, help_text="Where to POST the input (HTTP only).")
-    signing_secret = models.CharField(
-        max_length=200,
+    signing_secret = EncryptedCharField(
+        max_length=400,
         blank=True,
         help_text="HTTP only: requests carry X-Webhook-Signature = HMAC-SHA256 of the body.",
     )
