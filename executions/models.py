@@ -125,7 +125,6 @@ class Execution(models.Model):
     cost = models.DecimalField(
         max_digits=12, decimal_places=6, null=True, blank=True, help_text="USD; blank = unknown."
     )
-    cost_known = models.BooleanField(default=True)
 
     quality_score = models.FloatField(null=True, blank=True)
     relevance_score = models.FloatField(null=True, blank=True)

@@ -106,7 +106,6 @@ class DjangoRunRecorder:
             "output_tokens": result.output_tokens,
             "total_tokens": result.input_tokens + result.output_tokens,
             "cost": None if result.cost is None else Decimal(str(round(result.cost, 6))),
-            "cost_known": result.cost is not None,
             "error": result.error,
             "error_type": (result.error or {}).get("type", ""),
             "retry_count": result.retry_count,

@@ -6,7 +6,6 @@ maps names to classes. Adding a tool is adding a class with @builtin_tool.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -61,6 +60,3 @@ def get_builtin(name: str) -> type[BuiltinTool]:
 def all_builtins() -> dict[str, type[BuiltinTool]]:
     _load_builtins()
     return dict(_BUILTINS)
-
-
-Factory = Callable[[], BuiltinTool]
