@@ -47,15 +47,12 @@ async def run_agent(
     """Run one agent directly (not inside an orchestration) and record it."""
     from asgiref.sync import sync_to_async
 
-    from brain.context import load_project_context
+    from brain.relevance import relevant_context
 
     await warm_up()
     agent = await Agent.objects.select_related("department").aget(agent_id=agent_id)
     spec = await sync_to_async(agent_spec)(agent, project)
-    from engine.context import prune_context
-
-    full = await load_project_context(project.pk) if project else None
-    context = prune_context(full, prompt) if full else None
+    context = await relevant_context(project.pk, prompt) if project else None
     runner = runner or build_runner(requested_by_id)
     return await runner.run(
         AgentTask(

@@ -21,6 +21,11 @@ class DjangoGraphStore:
     async def project_context(self, project_id: int) -> dict[str, Any]:
         return await load_project_context(project_id)
 
+    async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
+        from brain.relevance import relevant_context
+
+        return await relevant_context(project_id, text)
+
     async def store_results(
         self, project_id: int, execution_id: str, entities: list[dict[str, Any]]
     ) -> int:

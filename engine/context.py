@@ -52,7 +52,8 @@ def _flatten(value: Any) -> Iterable[str]:
             yield from _flatten(item)
 
 
-def _entity_text(entity: Mapping[str, Any]) -> str:
+def entity_text(entity: Mapping[str, Any]) -> str:
+    """The text a similarity function is asked about for one character or scene."""
     return " ".join(_flatten({key: value for key, value in entity.items() if key != "id"}))
 
 
@@ -77,7 +78,7 @@ def _top(
     def rank(indexed: tuple[int, Mapping[str, Any]]) -> tuple[bool, float, int]:
         index, entity = indexed
         named = _mentioned(entity, label_key, task)
-        return (not named, -similarity(task, _entity_text(entity)), index)
+        return (not named, -similarity(task, entity_text(entity)), index)
 
     ranked = sorted(enumerate(entities), key=rank)
     return [dict(entity) for _, entity in ranked[:limit]]

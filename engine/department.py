@@ -15,7 +15,7 @@ from engine.budgets import BudgetLedger
 from engine.complexity import ModelTier, stronger
 from engine.concurrency import run_all
 from engine.errors import AladdinError, ErrorType
-from engine.ports import AgentSpec, EventSink, RunFinish, RunRecorder, RunStart
+from engine.ports import AgentSpec, EventSink, GraphStore, RunFinish, RunRecorder, RunStart
 from engine.quality import Decision, JudgeVerdict, Level, decide, judge_prompt, judge_schema
 from engine.runtime import AgentResult, AgentRunner, AgentTask
 from engine.schemas import SPECIALIST_SCHEMA, SYNTHESIS_SCHEMA, selection_schema
@@ -47,6 +47,7 @@ class Shared:
     runner: AgentRunner
     recorder: RunRecorder
     sink: EventSink
+    graph: GraphStore
     ledger: BudgetLedger
     max_parallel_specialists: int = 5
     quality_threshold: float | None = None
@@ -54,6 +55,12 @@ class Shared:
 
     async def emit(self, event: events.Event) -> None:
         await self.sink.emit(self.root_id, event.type, event.payload, source_id=event.source_id)
+
+    async def canon_near(self, text: str) -> dict[str, Any]:
+        """The project context nearest in meaning to `text` (the request's when none)."""
+        if self.project_id is None:
+            return self.context
+        return await self.graph.relevant_context(self.project_id, text)
 
     async def run(self, task: AgentTask) -> AgentResult:
         task.root_id, task.project_id, task.ledgers = self.root_id, self.project_id, [self.ledger]
@@ -296,11 +303,11 @@ class DepartmentRun:
 
     async def _judge(self, spec: AgentSpec, task: str, result: AgentResult) -> JudgeVerdict:
         department = self.team.slug
+        output = json.dumps(result.output, ensure_ascii=False, indent=1)
+        # Consistency is judged against the canon nearest to what was written.
+        canon = await self.shared.canon_near(canon_query(result.output))
         prompt = judge_prompt(
-            department,
-            task,
-            json.dumps(result.output, ensure_ascii=False, indent=1),
-            json.dumps(self.shared.context, ensure_ascii=False)[:12000],
+            department, task, output, json.dumps(canon, ensure_ascii=False)[:12000]
         )
         review = await self.shared.run(
             AgentTask(
@@ -459,6 +466,20 @@ class DepartmentRun:
             "executionTime": int((time.monotonic() - self.started) * 1000),
             **({"error": error} if error else {}),
         }
+
+
+# Embedding time grows with text length; the gist of an output is in its first lines.
+CANON_QUERY_CHARS = 600
+
+
+def canon_query(output: Any) -> str:
+    """What an output is about, for finding the canon it must agree with: its summary,
+    the names of the entities it creates, then its content."""
+    if not isinstance(output, dict):
+        return str(output)[:CANON_QUERY_CHARS]
+    names = [str(e.get("name", "")) for e in output.get("entities") or [] if isinstance(e, dict)]
+    parts = [str(output.get("summary", "")), " ".join(names), str(output.get("content", ""))]
+    return " ".join(p for p in parts if p)[:CANON_QUERY_CHARS]
 
 
 def _no_output_error(outcomes: list[SpecialistOutcome]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from engine import events
 from engine.budgets import BudgetLedger
 from engine.complexity import Complexity, assess_complexity, tier_for_score
 from engine.concurrency import run_all
-from engine.context import prune_context
 from engine.department import DepartmentRun, DepartmentTeam, Shared
 from engine.errors import AladdinError, ErrorType
 from engine.ports import AgentSpec, EventSink, GraphStore, RunFinish, RunRecorder
@@ -164,8 +163,11 @@ class Orchestrator:
         return str(event.payload["executionId"])
 
     async def _prepare(self, request: OrchestrationRequest, ledger: BudgetLedger) -> Shared:
-        full = await self.graph.project_context(request.project_id) if request.project_id else {}
-        context = prune_context(full, request.prompt) if full else {}
+        context = (
+            await self.graph.relevant_context(request.project_id, request.prompt)
+            if request.project_id
+            else {}
+        )
         complexity = assess_complexity(request.prompt, context)
         return Shared(
             root_id=request.root_id,
@@ -176,6 +178,7 @@ class Orchestrator:
             runner=self.runner,
             recorder=self.recorder,
             sink=self.sink,
+            graph=self.graph,
             ledger=ledger,
             max_parallel_specialists=self.settings.max_parallel_specialists,
             quality_threshold=request.quality_threshold,

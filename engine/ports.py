@@ -202,6 +202,10 @@ class GraphStore(Protocol):
 
     async def project_context(self, project_id: int) -> dict[str, Any]: ...
 
+    async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
+        """The project context pruned to what is nearest in meaning to `text`."""
+        ...
+
     async def store_results(
         self, project_id: int, execution_id: str, entities: list[dict[str, Any]]
     ) -> int: ...

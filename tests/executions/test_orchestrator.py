@@ -395,3 +395,38 @@ async def test_demo_model_output_is_never_stored_in_the_brain(
     assert await Character.objects.filter(project=project).acount() == characters
     storage = [e for e in await events_of(response["executionId"]) if e.type == "brain-storage"]
     assert "demo model" in storage[0].payload["note"]
+
+
+async def test_judge_checks_output_against_the_canon_nearest_to_it(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    from tests import factories
+
+    await sync_to_async(
+        lambda: [
+            factories.character(
+                project, name=f"Townsperson {i}", description="Sells fish at the harbour market."
+            )
+            for i in range(12)
+        ]
+    )()
+    await Character.objects.acreate(
+        project=project,
+        name="Zed Quill",
+        description="A clockmaker obsessed with lighthouses.",
+        traits=["secretive", "meticulous"],
+    )
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
+    llm.script(
+        by_agent("character-creator-001"),
+        json_reply(specialist_output("Zed Quill repairs the lighthouse clockwork in secret")),
+    )
+
+    await orchestrate(project, "Write a new market scene")
+
+    plan_text = llm.requests_matching(PLAN)[0]["messages"][1]["content"]
+    judge_text = llm.requests_matching(judge_of("Zed Quill repairs"))[0]["messages"][1]["content"]
+    canon = judge_text.split("EXISTING PROJECT CONTEXT:")[1]
+    assert "meticulous" in canon, "the judge sees the established traits of who was written"
+    assert "meticulous" not in plan_text, "the request's own context did not need Zed"
