@@ -18,6 +18,7 @@ from brain.embeddings import Embedder, default_embedder
 from engine.context import entity_text, prune_context
 
 CACHE_SIZE = 5000
+MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
 # Past about 500 tokens E5 stops reading, and time grows with length.
 QUERY_CHARS = 2000
 _vectors: OrderedDict[str, list[float]] = OrderedDict()
@@ -27,13 +28,29 @@ async def relevant_context(
     project_id: int, text: str, *, embedder: Embedder | None = None
 ) -> dict[str, Any]:
     full = await load_project_context(project_id)
+    if not needs_choosing(full):
+        # Everything fits: no embedding needed to choose what to leave out.
+        return prune_context(full, text)
     embedder = embedder or default_embedder()
     entities = [*full.get("characters", []), *full.get("scenes", [])]
     texts = [entity_text(entity) for entity in entities]
     vectors = await _passage_vectors(embedder, texts)
     query = await embedder.embed_query(text[:QUERY_CHARS])
     scores = {t: cosine(query, vector) for t, vector in zip(texts, vectors, strict=True)}
-    return prune_context(full, text, similarity=lambda _task, t: scores.get(t, 0.0))
+    return prune_context(
+        full,
+        text,
+        similarity=lambda _task, t: scores.get(t, 0.0),
+        max_characters=MAX_CHARACTERS,
+        max_scenes=MAX_SCENES,
+    )
+
+
+def needs_choosing(context: dict[str, Any]) -> bool:
+    return (
+        len(context.get("characters", [])) > MAX_CHARACTERS
+        or len(context.get("scenes", [])) > MAX_SCENES
+    )
 
 
 async def _passage_vectors(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:

@@ -469,7 +469,7 @@ class DepartmentRun:
 
 
 # Embedding time grows with text length; the gist of an output is in its first lines.
-CANON_QUERY_CHARS = 600
+CANON_QUERY_CHARS = 300
 
 
 def canon_query(output: Any) -> str:
