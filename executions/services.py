@@ -103,19 +103,24 @@ async def start_orchestration(project: Project, prompt: str, **kwargs: Any) -> s
     """Create the run and start it; returns the execution id at once."""
     root = await sync_to_async(create_orchestration)(project, prompt, **kwargs)
     execution_id = str(root.execution_id)
-    launch(execution_id)
+    await launch(execution_id)
     return execution_id
 
 
-def launch(execution_id: str) -> None:
+async def launch(execution_id: str) -> None:
+    """In this process by default; on a Celery worker when a broker is configured."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         task = asyncio.get_running_loop().create_task(run_orchestration(execution_id))
         RUNNING[execution_id] = task
         task.add_done_callback(lambda _: RUNNING.pop(execution_id, None))
     else:
-        from executions.tasks import run_orchestration_task
+        await sync_to_async(enqueue)(execution_id)
 
-        run_orchestration_task.delay(execution_id)
+
+def enqueue(execution_id: str) -> None:
+    from executions.tasks import run_orchestration_task
+
+    run_orchestration_task.delay_on_commit(execution_id)
 
 
 async def run_orchestration(execution_id: str) -> dict[str, Any]:
@@ -211,10 +216,14 @@ async def cancel_orchestration(execution_id: str, department: str | None = None)
     )
     if not updated:
         return False
-    # In this process we need not wait for the watcher.
+    # Running on this event loop: no need to wait for the watcher. Anywhere else (a
+    # worker, another thread's loop) the watcher acts on the flag just written.
+    task = RUNNING.get(execution_id)
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
+        return True
     orchestrator = ORCHESTRATORS.get(execution_id)
     if department and orchestrator is not None:
         await orchestrator.cancel_department(department)
-    elif not department and execution_id in RUNNING:
-        RUNNING[execution_id].cancel()
+    elif not department:
+        task.cancel()
     return True
