@@ -137,8 +137,16 @@ class DepartmentRun:
             await asyncio.shield(self._finish("cancelled", {"status": "cancelled"}))
             raise
         except AladdinError as error:
-            await self._finish("failed", None, error.to_dict())
-            raise
+            if error.type in FATAL:
+                await self._finish("failed", None, error.to_dict())
+                raise
+            # One department's failure is its own; the others go on.
+            report = self._report([], "failed", error=error.to_dict())
+            await self.shared.emit(
+                events.department_complete(
+                    shared.root_id, self.team.slug, [], "failed", self.execution_id
+                )
+            )
         status = "completed" if report["status"] == "completed" else "failed"
         await self._finish(status, report, report.get("error"))
         return report
@@ -242,7 +250,24 @@ class DepartmentRun:
                 await self._complete_event(spec, outcome, result)
                 return outcome
             outcome.output = result.output
-            verdict = await self._judge(spec, task, result)
+            try:
+                verdict = await self._judge(spec, task, result)
+            except AladdinError as error:
+                if error.type in FATAL:
+                    raise
+                # Work nobody could grade does not reach the report.
+                outcome.status, outcome.decision = "failed", str(Decision.REJECT)
+                outcome.error = f"review failed: {error}"
+                await self.shared.recorder.record_review(
+                    result.execution_id,
+                    scores={},
+                    decision=outcome.decision,
+                    review_status="rejected",
+                    reviewed_by_pk=self.team.head.pk,
+                    notes=outcome.error,
+                )
+                await self._complete_event(spec, outcome, result)
+                return outcome
             decision = self._decide(
                 verdict, threshold, retries_left=outcome.attempts <= spec.max_retries
             )

@@ -32,7 +32,7 @@ from tests.executions.conftest import (
     specialist_output,
     verdict,
 )
-from tests.support.fake_llm import FakeLLMServer, hang, http_error, json_reply
+from tests.support.fake_llm import FakeLLMServer, hang, http_error, json_reply, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -430,3 +430,46 @@ async def test_judge_checks_output_against_the_canon_nearest_to_it(
     canon = judge_text.split("EXISTING PROJECT CONTEXT:")[1]
     assert "meticulous" in canon, "the judge sees the established traits of who was written"
     assert "meticulous" not in plan_text, "the request's own context did not need Zed"
+
+
+async def test_a_department_that_fails_does_not_sink_the_others(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9))))
+    # The character head's selection is unusable twice (not JSON, then wrong shape).
+    llm.script(by_agent("character-head-001"), text("no idea"), json_reply({"oops": 1}))
+
+    response = await orchestrate(project)
+
+    statuses = {r["department"]: r["status"] for r in response["departmentReports"]}
+    assert statuses == {"character": "failed", "story": "completed"}
+    assert response["status"] == "completed"
+    failed = response["departmentReports"][0]
+    assert failed["error"]["type"] == "validation_error"
+    department = await Execution.objects.aget(kind="department", department__slug="character")
+    assert department.status == "failed"
+
+
+async def test_a_failed_review_rejects_that_output_only(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    llm.script(
+        by_agent("character-head-001"),
+        json_reply(selection("character-creator-001", "psychology-specialist-001")),
+    )
+    llm.script(by_agent("character-creator-001"), json_reply(specialist_output("UNJUDGED")))
+    llm.script(judge_of("UNJUDGED"), http_error(400), http_error(400))
+
+    response = await orchestrate(project)
+
+    report = response["departmentReports"][0]
+    by_agent_id = {s["agentId"]: s for s in report["specialists"]}
+    assert by_agent_id["character-creator-001"]["decision"] == "reject"
+    assert "review failed" in by_agent_id["character-creator-001"]["error"]
+    assert by_agent_id["psychology-specialist-001"]["decision"] == "accept"
+    assert report["status"] == "completed"
+    unjudged = await Execution.objects.aget(
+        kind="specialist", agent__agent_id="character-creator-001"
+    )
+    assert unjudged.review_status == "rejected" and "review failed" in unjudged.review_notes
