@@ -76,6 +76,7 @@ def agent_spec(agent: Agent, project: Project | None = None) -> AgentSpec:
         specialization=agent.specialization,
         description=agent.description,
         pk=agent.pk,
+        average_execution_ms=agent.average_execution_time,
     )
 
 

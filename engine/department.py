@@ -33,6 +33,7 @@ class DepartmentTeam:
     name: str
     head: AgentSpec
     specialists: tuple[AgentSpec, ...]
+    average_ms: float = 0.0  # from past runs; 0 when there are none yet
 
 
 @dataclass
@@ -298,7 +299,12 @@ class DepartmentRun:
         shared.agents_spawned += 1
         await shared.emit(
             events.specialist_spawned(
-                shared.root_id, self.team.slug, spec.agent_id, task, SPECIALIST_ESTIMATE_MS, attempt
+                shared.root_id,
+                self.team.slug,
+                spec.agent_id,
+                task,
+                int(spec.average_execution_ms) or SPECIALIST_ESTIMATE_MS,
+                attempt,
             )
         )
 
@@ -411,7 +417,7 @@ class DepartmentRun:
                 spec.agent_id,
                 outcome.output,
                 outcome.overall,
-                int((time.monotonic() - self.started) * 1000),
+                result.elapsed_ms,
                 outcome.decision,
                 result.execution_id,
             )

@@ -234,7 +234,10 @@ class Orchestrator:
         for department, relevance, _ in plan.assignments:
             await self._emit(
                 events.department_assigned(
-                    shared.root_id, department.slug, relevance, DEPARTMENT_ESTIMATE_MS
+                    shared.root_id,
+                    department.slug,
+                    relevance,
+                    int(department.average_ms) or DEPARTMENT_ESTIMATE_MS,
                 )
             )
         runs = [

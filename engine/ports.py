@@ -55,6 +55,7 @@ class AgentSpec:
     specialization: str = ""
     description: str = ""
     pk: int | None = None
+    average_execution_ms: float = 0.0  # from past runs; 0 when there are none yet
 
 
 @dataclass(frozen=True)

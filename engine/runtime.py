@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,7 @@ class AgentResult:
     tool_calls: int = 0
     llm_retries: int = 0
     messages: list[dict[str, Any]] = field(default_factory=list)
+    elapsed_ms: int = 0
 
     @property
     def ok(self) -> bool:
@@ -134,6 +136,7 @@ class AgentRunner:
             )
         )
         root_id = task.root_id or execution_id
+        started = time.monotonic()
         await self.recorder.mark_running(execution_id)
         result = AgentResult(execution_id=execution_id, root_id=root_id, status="running")
         progress = _Progress()
@@ -153,11 +156,13 @@ class AgentRunner:
         except asyncio.CancelledError:
             result.status = "cancelled"
             result.error = AladdinError(ErrorType.CANCELLED, "The run was cancelled.")
+            result.elapsed_ms = int((time.monotonic() - started) * 1000)
             await asyncio.shield(self._finish(task, result, progress, messages))
             raise
         except Exception as exc:  # a bug must still leave a failed record, not a lost run
             result.status = "failed"
             result.error = AladdinError(ErrorType.UNKNOWN_ERROR, f"{type(exc).__name__}: {exc}")
+        result.elapsed_ms = int((time.monotonic() - started) * 1000)
         await self._finish(task, result, progress, messages)
         return result
 

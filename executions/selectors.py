@@ -56,6 +56,7 @@ def team_for(project: Project | None) -> Team:
                 name=department.name,
                 head=agent_spec(head, project),
                 specialists=tuple(agent_spec(a, project) for a in members if a is not head),
+                average_ms=department.average_execution_time,
             )
         )
     return Team(

@@ -473,3 +473,24 @@ async def test_a_failed_review_rejects_that_output_only(
         kind="specialist", agent__agent_id="character-creator-001"
     )
     assert unjudged.review_status == "rejected" and "review failed" in unjudged.review_notes
+
+
+async def test_event_timings_come_from_the_runs_and_their_history(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9))), json_reply(plan(("character", 0.9))))
+    llm.latency = 0.05
+    first = await orchestrate(project)
+    department = await Department.objects.aget(slug="character")
+
+    second = await orchestrate(project)
+
+    complete = next(
+        e for e in await events_of(first["executionId"]) if e.type == "specialist-complete"
+    )
+    specialist = await Execution.objects.aget(pk=complete.source_id)
+    assert abs(complete.payload["executionTime"] - specialist.execution_time) < 100
+    assigned = next(
+        e for e in await events_of(second["executionId"]) if e.type == "department-assigned"
+    )
+    assert assigned.payload["estimatedTime"] == int(department.average_execution_time) > 0
