@@ -32,8 +32,12 @@ def build_gateway() -> Gateway:
     return Gateway(LitellmClient(), costs=LitellmCosts(), breakers=BREAKERS, retry=retry_config())
 
 
-def build_runner(requested_by_id: int | None = None) -> AgentRunner:
-    return AgentRunner(build_gateway(), DjangoToolExecutor(), DjangoRunRecorder(requested_by_id))
+def build_runner(
+    requested_by_id: int | None = None, *, recorder: DjangoRunRecorder | None = None
+) -> AgentRunner:
+    return AgentRunner(
+        build_gateway(), DjangoToolExecutor(), recorder or DjangoRunRecorder(requested_by_id)
+    )
 
 
 async def run_agent(

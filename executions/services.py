@@ -128,9 +128,12 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
     root = await Execution.objects.select_related("project").aget(execution_id=execution_id)
     options = root.params.get("options", {})
     project = root.project
+    if project is None:
+        raise ValueError(f"Orchestration {execution_id} has no project.")
     recorder = DjangoRunRecorder(root.requested_by_id)
     orchestrator = Orchestrator(
-        build_runner_with(recorder),
+        # One recorder per orchestration: it caches ids and timings of its runs.
+        build_runner(root.requested_by_id, recorder=recorder),
         recorder,
         DjangoEventSink(),
         DjangoGraphStore(),
@@ -140,12 +143,10 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
     request = OrchestrationRequest(
         root_id=execution_id,
         prompt=root.prompt,
-        project_id=project.pk if project else None,
-        project_uid=str(project.uid) if project else "",
+        project_id=project.pk,
+        project_uid=str(project.uid),
         quality_threshold=options.get("qualityThreshold"),
     )
-    if project is None:
-        raise ValueError(f"Orchestration {execution_id} has no project.")
     current = asyncio.current_task()
     watcher = asyncio.create_task(_watch_cancellation(execution_id, orchestrator, current))
     try:
@@ -165,12 +166,6 @@ def uses_demo_model(team: Team) -> bool:
     for department in team.departments:
         specs += [department.head, *department.specialists]
     return any(is_demo(spec.models.for_tier(tier)) for spec in specs for tier in ModelTier)
-
-
-def build_runner_with(recorder: DjangoRunRecorder) -> Any:
-    runner = build_runner(recorder.requested_by_id)
-    runner.recorder = recorder  # one recorder per orchestration: it caches ids and timings
-    return runner
 
 
 async def _watch_cancellation(
