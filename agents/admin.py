@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from agents import services
 from agents.models import Agent, CustomTool
@@ -67,7 +69,14 @@ class AgentAdmin(admin.ModelAdmin):
     search_fields = ("agent_id", "name", "specialization", "description", "instructions_prompt")
     list_select_related = ("department",)
     filter_horizontal = ("tools",)
-    readonly_fields = (*METRIC_FIELDS, "version", "changelog_display", "created_at", "updated_at")
+    readonly_fields = (
+        *METRIC_FIELDS,
+        "recent_runs",
+        "version",
+        "changelog_display",
+        "created_at",
+        "updated_at",
+    )
     actions = ("activate", "deactivate", "duplicate")
     fieldsets = (
         (
@@ -108,7 +117,7 @@ class AgentAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Metrics", {"classes": ("collapse",), "fields": METRIC_FIELDS}),
+        ("Metrics", {"classes": ("collapse",), "fields": (*METRIC_FIELDS, "recent_runs")}),
         (
             "Versions",
             {
@@ -134,6 +143,32 @@ class AgentAdmin(admin.ModelAdmin):
             agent.model
             or (agent.department.default_model if agent.department else "")
             or ("default")
+        )
+
+    @admin.display(description="Recent runs")
+    def recent_runs(self, agent: Agent) -> str:
+        runs = agent.executions.order_by("-created_at")[:10] if agent.pk else []
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:executions_execution_change", args=[run.pk]),
+                    run.created_at.strftime("%Y-%m-%d %H:%M"),
+                    run.kind,
+                    run.status,
+                    "-" if run.overall_score is None else f"{run.overall_score:.0f}",
+                    run.decision or "-",
+                )
+                for run in runs
+            ),
+        )
+        if not rows:
+            return "No runs yet."
+        return format_html(
+            "<table><tr><th>When</th><th>Kind</th><th>Status</th><th>Score</th>"
+            "<th>Decision</th></tr>{}</table>",
+            rows,
         )
 
     @admin.display(description="Changelog")

@@ -40,6 +40,16 @@ class CharacterInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    @admin.display(description="Spent today")
+    def spent_today(self, project: Project) -> str:
+        if project.pk is None:
+            return "-"
+        from executions.selectors import spent_today
+
+        tokens, usd = spent_today(project)
+        share = 100 * tokens / project.token_budget_daily if project.token_budget_daily else 0
+        return f"{tokens:,} tokens ({share:.0f}% of the daily budget), ${usd:.4f}"
+
     list_display = (
         "name",
         "slug",
@@ -53,7 +63,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "genre")
     search_fields = ("name", "slug", "logline", "description")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("uid", "created_at", "updated_at")
+    readonly_fields = ("uid", "created_at", "updated_at", "spent_today")
     inlines = [EpisodeInline, CharacterInline]
     actions = ["rebuild_graph"]
     fieldsets = (
@@ -66,6 +76,7 @@ class ProjectAdmin(admin.ModelAdmin):
                     "token_budget_daily",
                     "usd_budget_per_execution",
                     "usd_budget_daily",
+                    "spent_today",
                 )
             },
         ),

@@ -76,3 +76,22 @@ def test_execution_page_is_read_only_with_events_and_tool_calls(
     html = admin_client.get(f"/admin/executions/execution/{execution.pk}/change/").content.decode()
     assert "orchestration-start" in html and "search_brain" in html
     assert 'name="_save"' not in html
+
+
+def test_agent_page_lists_its_recent_runs(seeded: None, admin_client: Client) -> None:
+    execution = some_execution()
+    agent = execution.agent
+    assert agent is not None
+    html = admin_client.get(f"/admin/agents/agent/{agent.pk}/change/").content.decode()
+    assert f"/admin/executions/execution/{execution.pk}/change/" in html
+
+
+def test_project_page_shows_what_was_spent_today(seeded: None, admin_client: Client) -> None:
+    from brain.models import Project
+
+    project = Project.objects.get()
+    Execution.objects.create(
+        project=project, kind="specialist", status="completed", total_tokens=1234
+    )
+    html = admin_client.get(f"/admin/brain/project/{project.pk}/change/").content.decode()
+    assert "1,234 tokens" in html
