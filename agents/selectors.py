@@ -78,8 +78,3 @@ def agent_spec(agent: Agent, project: Project | None = None) -> AgentSpec:
         pk=agent.pk,
         average_execution_ms=agent.average_execution_time,
     )
-
-
-def load_agent_spec(agent_id: str, project: Project | None = None) -> AgentSpec:
-    agent = Agent.objects.select_related("department").get(agent_id=agent_id)
-    return agent_spec(agent, project)

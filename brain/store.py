@@ -13,14 +13,10 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
-from brain.context import load_project_context
 from brain.models import Character, CharacterRelationship, Project
 
 
 class DjangoGraphStore:
-    async def project_context(self, project_id: int) -> dict[str, Any]:
-        return await load_project_context(project_id)
-
     async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
         from brain.relevance import relevant_context
 

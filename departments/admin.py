@@ -9,6 +9,15 @@ from django.utils.html import format_html
 from agents.models import Agent
 from departments.models import Department
 
+METRIC_FIELDS = (
+    "average_execution_time",
+    "total_executions",
+    "successful_executions",
+    "success_rate",
+    "created_at",
+    "updated_at",
+)
+
 
 class DepartmentForm(forms.ModelForm):
     class Meta:
@@ -52,14 +61,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("slug", "name", "description")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = (
-        "average_execution_time",
-        "total_executions",
-        "successful_executions",
-        "success_rate",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = METRIC_FIELDS
     inlines = [AgentInline]
     fieldsets = (
         (
@@ -69,17 +71,7 @@ class DepartmentAdmin(admin.ModelAdmin):
         ("Agents", {"fields": ("default_model", "max_agent_steps")}),
         (
             "Metrics",
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    "average_execution_time",
-                    "total_executions",
-                    "successful_executions",
-                    "success_rate",
-                    "created_at",
-                    "updated_at",
-                ),
-            },
+            {"classes": ("collapse",), "fields": METRIC_FIELDS},
         ),
     )
 

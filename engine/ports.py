@@ -201,8 +201,6 @@ class EventSink(Protocol):
 class GraphStore(Protocol):
     """The project's knowledge graph (brain), as the engine uses it."""
 
-    async def project_context(self, project_id: int) -> dict[str, Any]: ...
-
     async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
         """The project context pruned to what is nearest in meaning to `text`."""
         ...

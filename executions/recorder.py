@@ -16,17 +16,10 @@ from django.utils import timezone
 from agents.models import Agent
 from departments.models import Department
 from engine.ports import RunFinish, RunStart
+from engine.quality import DIMENSIONS
 from executions.models import Execution
 
-SCORE_FIELDS = (
-    "quality",
-    "relevance",
-    "consistency",
-    "completeness",
-    "creativity",
-    "technical",
-    "overall",
-)
+SCORE_FIELDS = (*DIMENSIONS, "overall")
 
 
 class DjangoRunRecorder:
@@ -80,12 +73,6 @@ class DjangoRunRecorder:
         history = self._append(execution_id, "running", now)
         await Execution.objects.filter(pk=await self.require_pk(execution_id)).aupdate(
             status=Execution.Status.RUNNING, started_at=now, status_history=history
-        )
-
-    async def mark_retry(self, execution_id: str, reason: str) -> None:
-        history = self._append(execution_id, "retry", timezone.now())
-        await Execution.objects.filter(pk=await self.require_pk(execution_id)).aupdate(
-            status=Execution.Status.RETRY, status_history=history, retry_reason=reason
         )
 
     async def finish(self, execution_id: str, result: RunFinish) -> None:
@@ -174,16 +161,25 @@ def _running_average(field: str, count_field: str, value: float) -> Any:
     return (F(field) * F(count_field) + value) / (F(count_field) + 1.0)
 
 
-async def update_agent_metrics(agent_pk: int, elapsed_ms: int, ok: bool, tokens: int) -> None:
-    """One UPDATE: every expression reads the row's values from before it."""
+def _run_counts(elapsed_ms: int, ok: bool) -> dict[str, Any]:
+    """The run metrics agents and departments share (spec 4.1), as one UPDATE's
+    expressions: each reads the row's values from before the UPDATE."""
     success = 1 if ok else 0
-    await Agent.objects.filter(pk=agent_pk).aupdate(
-        average_execution_time=_running_average(
+    return {
+        "average_execution_time": _running_average(
             "average_execution_time", "total_executions", elapsed_ms
         ),
-        successful_executions=F("successful_executions") + success,
-        success_rate=(F("successful_executions") + success) * 100.0 / (F("total_executions") + 1.0),
-        total_executions=F("total_executions") + 1,
+        "successful_executions": F("successful_executions") + success,
+        "success_rate": (F("successful_executions") + success)
+        * 100.0
+        / (F("total_executions") + 1.0),
+        "total_executions": F("total_executions") + 1,
+    }
+
+
+async def update_agent_metrics(agent_pk: int, elapsed_ms: int, ok: bool, tokens: int) -> None:
+    await Agent.objects.filter(pk=agent_pk).aupdate(
+        **_run_counts(elapsed_ms, ok),
         total_tokens_used=F("total_tokens_used") + tokens,
         last_executed_at=timezone.now(),
     )
@@ -199,12 +195,4 @@ async def update_agent_quality(agent_pk: int, overall: float) -> None:
 
 
 async def update_department_metrics(department_pk: int, elapsed_ms: int, ok: bool) -> None:
-    success = 1 if ok else 0
-    await Department.objects.filter(pk=department_pk).aupdate(
-        average_execution_time=_running_average(
-            "average_execution_time", "total_executions", elapsed_ms
-        ),
-        successful_executions=F("successful_executions") + success,
-        success_rate=(F("successful_executions") + success) * 100.0 / (F("total_executions") + 1.0),
-        total_executions=F("total_executions") + 1,
-    )
+    await Department.objects.filter(pk=department_pk).aupdate(**_run_counts(elapsed_ms, ok))

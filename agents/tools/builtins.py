@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from agents.tools.registry import BuiltinTool, ToolContext, builtin_tool
 from brain.models import Character, CharacterRelationship, Episode, Project, Scene
+from engine.quality import BASE_DIMENSIONS, DIMENSIONS
 
 
 class ToolInputError(ValueError):
@@ -226,16 +227,9 @@ class GradeOutput(BuiltinTool):
                 "type": "object",
                 "properties": {
                     dimension: {"type": "number", "minimum": 0, "maximum": 100}
-                    for dimension in (
-                        "quality",
-                        "relevance",
-                        "consistency",
-                        "completeness",
-                        "creativity",
-                        "technical",
-                    )
+                    for dimension in DIMENSIONS
                 },
-                "required": ["quality", "relevance", "consistency", "completeness"],
+                "required": list(BASE_DIMENSIONS),
                 "additionalProperties": False,
             },
         },

@@ -10,7 +10,7 @@ ever formatted into a Cypher string, and only after `require_label` /
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -222,7 +222,3 @@ class GraphBackend(Protocol):
         """Run Cypher in a read-only transaction; CypherUnsupported where there is none."""
 
     async def close(self) -> None: ...
-
-
-def node_ids(nodes: Iterable[Node]) -> list[str]:
-    return [node.id for node in nodes]
