@@ -19,6 +19,7 @@ from brain.models import (
     GraphEdge,
     GraphNode,
     Project,
+    ProjectMembership,
     Scene,
     SceneAppearance,
 )
@@ -36,6 +37,16 @@ class CharacterInline(admin.TabularInline):
     extra = 0
     fields = ("name", "role", "description")
     show_change_link = True
+
+
+class MembershipInline(admin.TabularInline):
+    model = ProjectMembership
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+    verbose_name = "member"
+    verbose_name_plural = "members (who may read, run and configure this project)"
 
 
 @admin.register(Project)
@@ -64,7 +75,7 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "logline", "description")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("uid", "created_at", "updated_at", "spent_today")
-    inlines = [EpisodeInline, CharacterInline]
+    inlines = [MembershipInline, EpisodeInline, CharacterInline]
     actions = ["rebuild_graph"]
     fieldsets = (
         (None, {"fields": ("name", "slug", "genre", "logline", "description", "is_active")}),

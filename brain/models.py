@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -244,3 +245,42 @@ class BrainDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.doc_id}"
+
+
+# --- Who may do what on a project (spec 10.1); the policy is in brain/access.py ----------
+
+
+class ProjectRole(models.TextChoices):
+    """A user's role on one project. `viewer` is ours: read-only, for the wider crew."""
+
+    VIEWER = "viewer"
+    USER = "user"
+    ADMIN = "admin"
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships"
+    )
+    role = models.CharField(max_length=10, choices=ProjectRole.choices, default=ProjectRole.USER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                name="unique_project_membership",
+                violation_error_message="This user already belongs to the project.",
+            )
+        ]
+        # Site-wide permissions of spec 10.1 ("system:admin", "system:metrics"), granted
+        # in the admin like any Django permission; superusers have them all.
+        permissions = [
+            ("system_admin", "system:admin (Cypher console, site administration)"),
+            ("system_metrics", "system:metrics (health details, site-wide analytics)"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} on {self.project}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -33,6 +32,7 @@ from engine.orchestrator import (
 from executions.events import DjangoEventSink
 from executions.models import Conversation, Execution
 from executions.recorder import DjangoRunRecorder
+from executions.requests import RequestOptions
 from executions.selectors import budget_ledger, orchestrator_agent, team_for
 
 logger = logging.getLogger(__name__)
@@ -42,13 +42,6 @@ HEARTBEAT_EVERY_POLLS = 20  # every 5 s; see ALADDIN_HEARTBEAT_TIMEOUT_SECONDS
 # Orchestrations running in this process, by root execution id.
 RUNNING: dict[str, asyncio.Task[dict[str, Any]]] = {}
 ORCHESTRATORS: dict[str, Orchestrator] = {}
-
-
-@dataclass(frozen=True)
-class RequestOptions:
-    priority: str = "medium"
-    max_tokens: int | None = None
-    quality_threshold: float | None = None
 
 
 def orchestration_settings() -> OrchestrationSettings:

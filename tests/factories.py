@@ -69,3 +69,21 @@ def character(project_: Project | None = None, **fields: Any) -> Character:
     n = next(_counter)
     defaults: dict[str, Any] = {"name": f"Character {n}"}
     return Character.objects.create(project=project_ or project(), **{**defaults, **fields})
+
+
+def user(username: str | None = None, **fields: Any) -> Any:
+    from django.contrib.auth import get_user_model
+
+    n = next(_counter)
+    return get_user_model().objects.create_user(
+        username or f"user-{n}", password="pw-user-12345", **fields
+    )
+
+
+def member(project_: Project, role: str = "user", user_: Any = None) -> Any:
+    """A user with `role` on `project_` (a new user unless one is given)."""
+    from brain.models import ProjectMembership
+
+    who = user_ or user()
+    ProjectMembership.objects.create(project=project_, user=who, role=role)
+    return who

@@ -25,7 +25,8 @@ from rich.table import Table
 from brain.models import Project
 from executions.models import ExecutionEvent
 from executions.progress import Progress
-from executions.services import RequestOptions, create_orchestration, run_orchestration
+from executions.requests import PRIORITIES, RequestInvalid, RequestOptions, validate_request
+from executions.services import create_orchestration, run_orchestration
 
 POLL_SECONDS = 0.2
 STATUS_STYLE = {
@@ -50,21 +51,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quality-threshold", type=float, help="Minimum specialist score (0-100) for this run."
         )
+        parser.add_argument(
+            "--priority",
+            choices=PRIORITIES,
+            default="medium",
+            help="Order among queued runs (default: medium).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        prompt = options["request"].strip()
-        if not prompt:
-            raise CommandError("The request is empty.")
-        if len(prompt) > 10_000:
-            raise CommandError("The request is longer than 10,000 characters.")
+        try:
+            valid = validate_request(
+                options["request"],
+                {
+                    "maxTokens": options["max_tokens"],
+                    "qualityThreshold": options["quality_threshold"],
+                    "priority": options["priority"],
+                },
+            )
+        except RequestInvalid as error:
+            raise CommandError(f"Invalid request: {error}") from None
         try:
             project = Project.objects.get(slug=options["project"])
         except Project.DoesNotExist:
             slugs = ", ".join(Project.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"No project {options['project']!r} (projects: {slugs}).") from None
-        run_options = RequestOptions(
-            max_tokens=options["max_tokens"], quality_threshold=options["quality_threshold"]
-        )
+        prompt, run_options = valid.prompt, valid.options
         response = asyncio.run(self._run(project, prompt, run_options, options["json"]))
         if options["json"]:
             self.stdout.write(json.dumps(response, indent=2, ensure_ascii=False, default=str))
