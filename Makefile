@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve test lint format neo4j-start neo4j-stop services-start services-stop clean
+.PHONY: venv run serve test lint format bench neo4j-start neo4j-stop services-start services-stop clean
 
 venv: $(VENV)/.installed
 
@@ -17,14 +17,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# First run writes .env (DEBUG on, generated SECRET_KEY and ALADDIN_ENCRYPTION_KEY), which
+# settings read; so every `manage.py` command works as the README shows. Environment
+# variables win over .env (`make run DEBUG=false` runs without debug).
 run: venv
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_aladdin
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py ensure_admin
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py cleanup_runs --assume-stopped
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python scripts/local_env.py
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_aladdin
+	$(BIN)/python manage.py ensure_admin
+	$(BIN)/python manage.py cleanup_runs --assume-stopped
+	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Aladdin on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) aladdin.asgi:application
+	$(BIN)/daphne -b $(HOST) -p $(PORT) aladdin.asgi:application
 
 test:
 	bash scripts/test.sh
@@ -32,11 +36,25 @@ test:
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	ALADDIN_TESTING=true $(BIN)/mypy .
+	DEBUG=true $(BIN)/mypy .
 
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The peer frameworks live in their own venv, never in the product's (bench/README.md).
+PEERS_VENV := bench/.venv-peers
+
+$(PEERS_VENV)/.installed: bench/peers-requirements.txt
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q --upgrade pip
+	$(PEERS_VENV)/bin/pip install -q -r bench/peers-requirements.txt
+	touch $@
+
+# Aladdin on W1-W5 and the peers on W1-W2, interleaved; writes docs/benchmarks.md.
+bench: venv $(PEERS_VENV)/.installed
+	[ -f .run/test-env ] && . ./.run/test-env; \
+	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-} $(BIN)/python bench/run_all.py --rounds $${BENCH_ROUNDS:-3} --many $${BENCH_MANY:-100}
 
 neo4j-start:
 	bash tools/neo4j/start.sh

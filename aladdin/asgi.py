@@ -11,18 +11,17 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from agents.llm.client import warm_up_in_background  # noqa: E402
-from aladdin.routing import websocket_urlpatterns  # noqa: E402
+from aladdin.checks import refuse_to_start_without_encryption_key  # noqa: E402
+from aladdin.routing import BrowserOriginValidator, websocket_urlpatterns  # noqa: E402
 
+refuse_to_start_without_encryption_key()
 warm_up_in_background()
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

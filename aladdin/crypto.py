@@ -1,5 +1,6 @@
 """Secrets at rest (spec 10.3): AES-256-GCM with a key derived from
-ALADDIN_ENCRYPTION_KEY (SECRET_KEY when unset).
+ALADDIN_ENCRYPTION_KEY. There is no fallback key: without it, secrets can
+neither be stored nor read (`make run` writes one to `.env`).
 
 Stored values look like `enc1:<base64(nonce | ciphertext | tag)>`; a value
 without the prefix is treated as not yet encrypted (rows from before), so
@@ -30,9 +31,20 @@ def _key(secret: str) -> bytes:
     return hashlib.scrypt(secret.encode(), salt=b"aladdin-secrets-v1", n=2**14, r=8, p=1, dklen=32)
 
 
+def configured_key() -> str:
+    key: str = settings.ALADDIN_ENCRYPTION_KEY
+    if not key:
+        raise ImproperlyConfigured(
+            "ALADDIN_ENCRYPTION_KEY is not set; secrets can be neither stored nor read. "
+            "Set it to a long random string and keep it: changing it makes stored "
+            "secrets unreadable."
+        )
+    return key
+
+
 def encrypt(plain: str) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(_key(settings.ALADDIN_ENCRYPTION_KEY)).encrypt(nonce, plain.encode(), None)
+    sealed = AESGCM(_key(configured_key())).encrypt(nonce, plain.encode(), None)
     return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
@@ -41,12 +53,10 @@ def decrypt(stored: str) -> str:
         return stored
     raw = base64.urlsafe_b64decode(stored[len(PREFIX) :])
     try:
-        plain = AESGCM(_key(settings.ALADDIN_ENCRYPTION_KEY)).decrypt(
-            raw[:NONCE_BYTES], raw[NONCE_BYTES:], None
-        )
+        plain = AESGCM(_key(configured_key())).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None)
     except InvalidTag as exc:
         raise ImproperlyConfigured(
-            "A stored secret cannot be decrypted: ALADDIN_ENCRYPTION_KEY (or SECRET_KEY) "
+            "A stored secret cannot be decrypted: ALADDIN_ENCRYPTION_KEY "
             "changed since it was saved. Restore the old key or enter the secret again."
         ) from exc
     return plain.decode()
@@ -63,3 +73,21 @@ class EncryptedCharField(models.CharField):  # type: ignore[type-arg]
         if value in (None, ""):
             return value
         return encrypt(str(value))
+
+
+class EncryptedTextField(EncryptedCharField):
+    """An encrypted secret in a text column.
+
+    `max_length` limits the plain secret; the column is unbounded because the
+    stored form is about 1.4 times longer (nonce, tag, base64), which a
+    varchar of the plain length cannot hold on PostgreSQL.
+    """
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def db_type(self, connection: Any) -> str | None:
+        return models.TextField().db_type(connection)
+
+    def cast_db_type(self, connection: Any) -> str | None:
+        return models.TextField().cast_db_type(connection)

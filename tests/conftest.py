@@ -30,6 +30,13 @@ def service_url(name: str) -> str:
 
 
 @pytest.fixture
+def egress_allows_loopback(settings: Any) -> None:
+    """Fake partner servers listen on loopback, which the egress guard refuses by
+    default (aladdin/egress.py); tests that use them allow it explicitly."""
+    settings.ALADDIN_EGRESS_ALLOW = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture
 def admin_user(db: None) -> AbstractUser:
     user_model = get_user_model()
     return user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123")

@@ -2,7 +2,8 @@
 
 Implements engine.ports.ToolExecutor. Nothing a tool does wrong raises into the
 agent's run: errors come back as the tool's result so the model can correct
-itself, and every call (good or bad) is recorded with its timing.
+itself, and every call (good or bad) is recorded with its timing through the
+run's recorder (executions/, above this app, passes it in).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
@@ -24,11 +24,16 @@ from agents.selectors import available_tools
 from agents.tool_validation import instance_errors
 from agents.tools.builtins import ToolInputError
 from agents.tools.registry import ToolContext, get_builtin
-from engine.ports import RunRef, ToolOutcome
-from executions.models import Execution, ToolCall
+from aladdin import egress, jsonlimits
+from engine.ports import RunRef, ToolCallRecord, ToolOutcome
 
-HTTP_TOOL_TIMEOUT = 10.0
 SIGNATURE_HEADER = "X-Webhook-Signature"
+
+
+class ToolCallLog(Protocol):
+    """Where tool calls are recorded (the run's RunRecorder)."""
+
+    async def record_tool_call(self, call: ToolCallRecord) -> None: ...
 
 
 class ToolFailure(Exception):
@@ -53,8 +58,8 @@ def sign(secret: str, body: bytes) -> str:
 
 
 class DjangoToolExecutor:
-    def __init__(self, http: httpx.AsyncClient | None = None) -> None:
-        self._http = http
+    def __init__(self, log: ToolCallLog) -> None:
+        self._log = log
         self._tools_by_agent: dict[str, dict[str, CustomTool]] = {}
 
     async def call(self, ref: RunRef, call_id: str, name: str, arguments: str) -> ToolOutcome:
@@ -118,18 +123,11 @@ class DjangoToolExecutor:
         headers = {"Content-Type": "application/json", "X-Webhook-Event": "tool.call"}
         if tool.signing_secret:
             headers[SIGNATURE_HEADER] = sign(tool.signing_secret, body)
-        client = self._http or httpx.AsyncClient(timeout=HTTP_TOOL_TIMEOUT)
         try:
-            response = await client.post(
-                tool.endpoint_url, content=body, headers=headers, timeout=HTTP_TOOL_TIMEOUT
-            )
-        except httpx.TimeoutException as exc:
-            raise ToolFailure(f"{tool.tool_name} did not answer within 10 s.") from exc
-        except httpx.HTTPError as exc:
-            raise ToolFailure(f"{tool.tool_name} could not be reached: {exc}") from exc
-        finally:
-            if self._http is None:
-                await client.aclose()
+            # The egress guard: public addresses only, one deadline, a byte cap.
+            response = await egress.fetch("POST", tool.endpoint_url, content=body, headers=headers)
+        except egress.EgressError as exc:
+            raise ToolFailure(f"{tool.tool_name}: {exc}") from exc
         if response.status_code >= 400:
             raise ToolFailure(
                 f"{tool.tool_name} answered HTTP {response.status_code}: {response.text[:300]}"
@@ -137,7 +135,9 @@ class DjangoToolExecutor:
         try:
             return response.json()
         except ValueError as exc:
-            raise ToolFailure(f"{tool.tool_name} answered with something other than JSON.") from exc
+            raise ToolFailure(
+                f"{tool.tool_name} answered with something other than usable JSON ({exc})."
+            ) from exc
 
     async def _record(
         self,
@@ -150,18 +150,18 @@ class DjangoToolExecutor:
         timing: _Timing,
     ) -> None:
         duration = timing.elapsed_ms()
-        execution = await Execution.objects.only("pk").aget(execution_id=ref.execution_id)
-        await ToolCall.objects.acreate(
-            execution=execution,
-            tool=tool,
-            tool_name=name[:64],
-            call_id=call_id[:100],
-            input=arguments,
-            output=_json_safe(outcome.output),
-            error=outcome.error,
-            success=outcome.ok,
-            started_at=timing.started_at,
-            duration_ms=duration,
+        await self._log.record_tool_call(
+            ToolCallRecord(
+                execution_id=ref.execution_id,
+                call_id=call_id,
+                name=name,
+                tool_pk=tool.pk if tool is not None else None,
+                arguments=arguments,
+                output=_json_safe(outcome.output),
+                error=outcome.error,
+                started_at=timing.started_at,
+                duration_ms=duration,
+            )
         )
         if tool is not None:
             await record_tool_metrics(tool.pk, duration, outcome.ok)
@@ -179,10 +179,10 @@ async def _load_tools(agent_id: str) -> dict[str, CustomTool]:
 
 def parse_arguments(arguments: str, tool: CustomTool) -> dict[str, Any]:
     try:
-        value = json.loads(arguments or "{}")
-    except json.JSONDecodeError as exc:
+        value = jsonlimits.loads(arguments or "{}")
+    except ValueError as exc:
         raise ToolFailure(
-            f"The arguments for {tool.tool_name} are not valid JSON ({exc.msg}); "
+            f"The arguments for {tool.tool_name} are not valid JSON ({exc}); "
             "call it again with a JSON object."
         ) from exc
     if not isinstance(value, dict):

@@ -41,3 +41,9 @@ def test_signing_secret_is_stored_encrypted_and_read_plain() -> None:
         stored = cursor.fetchone()[0]
     assert stored.startswith("enc1:") and "s3cret" not in stored
     assert CustomTool.objects.get(pk=tool.pk).signing_secret == "s3cret"
+
+
+def test_without_a_key_no_secret_is_stored_and_the_error_says_why(settings: object) -> None:
+    settings.ALADDIN_ENCRYPTION_KEY = ""  # type: ignore[attr-defined]
+    with pytest.raises(ImproperlyConfigured, match="ALADDIN_ENCRYPTION_KEY is not set"):
+        encrypt("s3cret")

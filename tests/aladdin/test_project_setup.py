@@ -24,6 +24,7 @@ def test_migrations_are_up_to_date() -> None:
 
 def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"ALADDIN_TESTING", "DEBUG"}}
+    clean["ALADDIN_ENV_FILE"] = ""  # a developer's .env must not change what is tested
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -57,21 +58,21 @@ def test_settings_load_with_a_secret_key() -> None:
 
 
 @pytest.mark.django_db
-def test_health_check_reports_the_database() -> None:
-    response = Client().get("/healthz")
+def test_health_check_reports_the_database(admin_client: Client) -> None:
+    response = admin_client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
 
 
 @pytest.mark.django_db
-def test_home_page_lists_departments_and_demo_banner(seeded: None) -> None:
-    html = Client().get("/").content.decode()
-    assert "Story Department" in html
-    assert "demo provider" in html
+def test_home_page_shows_projects_and_demo_banner(seeded: None, admin_client: Client) -> None:
+    html = admin_client.get("/").content.decode()
+    assert "The Lantern Keepers" in html
+    assert "demo model" in html
 
 
 @pytest.mark.django_db
-def test_health_check_reports_llm_mode_and_breakers() -> None:
-    body = Client().get("/healthz").json()
+def test_health_check_reports_llm_mode_and_breakers(admin_client: Client) -> None:
+    body = admin_client.get("/healthz").json()
     assert body["llm"]["demo"] is True
     assert body["llm"]["openCircuits"] == []

@@ -103,7 +103,8 @@ def test_seed_creates_builtin_tools_that_pass_validation() -> None:
 def test_seed_creates_a_demo_project_with_a_story_world() -> None:
     seed()
     project = Project.objects.get()
-    assert Episode.objects.filter(project=project).count() == 2
+    # Episodes 1-2 from brain/seed_data.py, episode 3 from the demo script (screenplay/demo/).
+    assert Episode.objects.filter(project=project).count() == 3
     assert Scene.objects.filter(episode__project=project).count() >= 4
     assert Character.objects.filter(project=project).count() >= 4
     assert CharacterRelationship.objects.filter(from_character__project=project).count() >= 3
