@@ -22,14 +22,16 @@ from concurrent.futures import Future
 from typing import Any, ClassVar, Final, TypeVar
 
 import neo4j
-from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
+from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from brain.graph.base import (
     CHARACTER,
     DOCUMENT_LABEL,
+    ELEMENT,
     EMBEDDING_DIMENSIONS,
     EPISODE,
+    LOCATION,
     NODE_LABELS,
     PROJECT,
     REL_SHAPES,
@@ -47,12 +49,16 @@ from brain.graph.base import (
     require_label,
     require_rel_type,
 )
+from brain.graph.cypher_plan import explain_and_check
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 VECTOR_INDEX: Final = "brain_document_embedding"
 QUERY_TIMEOUT_SECONDS = 10.0
+# The console's client-side limit is the server's plus this: Neo4j normally ends the
+# transaction itself, cleanly; the client stops waiting only if the server does not.
+CLIENT_GRACE_SECONDS = 3.0
 
 
 def schema_statements(dimensions: int = EMBEDDING_DIMENSIONS) -> list[str]:
@@ -71,6 +77,8 @@ def schema_statements(dimensions: int = EMBEDDING_DIMENSIONS) -> list[str]:
         f"CREATE INDEX scene_episode IF NOT EXISTS FOR (n:{SCENE}) ON (n.episodeId)",
         f"CREATE INDEX character_project IF NOT EXISTS FOR (n:{CHARACTER}) ON (n.projectId)",
         f"CREATE INDEX character_name IF NOT EXISTS FOR (n:{CHARACTER}) ON (n.name)",
+        f"CREATE INDEX location_project IF NOT EXISTS FOR (n:{LOCATION}) ON (n.projectId)",
+        f"CREATE INDEX element_project IF NOT EXISTS FOR (n:{ELEMENT}) ON (n.projectId)",
         f"CREATE INDEX brain_document_project IF NOT EXISTS "
         f"FOR (d:{DOCUMENT_LABEL}) ON (d.projectId)",
         f"CREATE VECTOR INDEX {VECTOR_INDEX} IF NOT EXISTS "
@@ -127,8 +135,10 @@ class Neo4jBackend:
         database: str = "neo4j",
         connect_timeout: float = 5.0,
         retry_seconds: float = 3.0,
+        query_timeout: float = QUERY_TIMEOUT_SECONDS,
     ) -> None:
         self.url, self.user, self.database = url, user, database
+        self.query_timeout = query_timeout  # the Cypher console's, server and client side
         self._password = password
         # Short timeouts: a sync runs after an admin save commits, and an outage must
         # cost the save seconds, not the driver's default 30 s of retries.
@@ -232,7 +242,8 @@ class Neo4jBackend:
         async def work(tx: AsyncManagedTransaction) -> set[str]:
             result = await tx.run(
                 "MATCH (p:Project) RETURN p.id AS id UNION "
-                "MATCH (n) WHERE n:Episode OR n:Scene OR n:Character RETURN n.projectId AS id"
+                "MATCH (n) WHERE n:Episode OR n:Scene OR n:Character OR n:Location "
+                "OR n:Element RETURN n.projectId AS id"
             )
             return {str(record["id"]) async for record in result if record["id"]}
 
@@ -277,15 +288,32 @@ class Neo4jBackend:
     async def read_query(
         self, cypher: str, params: Mapping[str, Any], limit: int
     ) -> list[dict[str, Any]]:
-        @unit_of_work(timeout=QUERY_TIMEOUT_SECONDS)
-        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-            result = await tx.run(cypher, dict(params))
-            records = await result.fetch(limit)
-            return [{k: to_json_value(v) for k, v in record.items()} for record in records]
+        """The console's query: Neo4j's own plan is checked first (cypher_plan), then
+        it runs in a READ transaction with a server-side timeout, once (no retries),
+        and the client gives up after the same time too."""
+        timeout = self.query_timeout
 
-        # A READ access-mode transaction: the server itself refuses any write, whatever
-        # the text guard (brain.graph.cypher_guard) let through.
-        return await self._read(work)
+        async def work() -> list[dict[str, Any]]:
+            async with self._session(read=True) as session:
+                tx = await session.begin_transaction(timeout=timeout)
+                try:
+                    await explain_and_check(tx, cypher, params, self.database)
+                    result = await tx.run(cypher, dict(params))
+                    records = await result.fetch(limit)
+                    return [{k: to_json_value(v) for k, v in r.items()} for r in records]
+                finally:
+                    await tx.close()  # rolls back: the console never commits
+
+        async def bounded() -> list[dict[str, Any]]:
+            await self._ready()  # schema first: creating it is not the query's time
+            try:
+                return await asyncio.wait_for(work(), timeout + CLIENT_GRACE_SECONDS)
+            except TimeoutError as exc:
+                raise GraphError(
+                    f"The query did not finish within {timeout:g} s and was stopped."
+                ) from exc
+
+        return await self._on_loop(bounded)
 
     async def close(self) -> None:
         async def run() -> None:
@@ -302,7 +330,9 @@ async def project_node_ids(tx: AsyncManagedTransaction, project_id: str) -> list
         "MATCH (p:Project {id: $pid}) RETURN p.id AS id UNION ALL "
         "MATCH (e:Episode {projectId: $pid}) RETURN e.id AS id UNION ALL "
         "MATCH (s:Scene {projectId: $pid}) RETURN s.id AS id UNION ALL "
-        "MATCH (c:Character {projectId: $pid}) RETURN c.id AS id",
+        "MATCH (c:Character {projectId: $pid}) RETURN c.id AS id UNION ALL "
+        "MATCH (l:Location {projectId: $pid}) RETURN l.id AS id UNION ALL "
+        "MATCH (x:Element {projectId: $pid}) RETURN x.id AS id",
         pid=project_id,
     )
     return [str(record["id"]) async for record in result]

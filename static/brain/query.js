@@ -1,4 +1,4 @@
-// The staff query page: post the form as JSON and draw the rows as a table.
+// The Cypher console: post the form as JSON and draw the rows as a table.
 (function () {
   "use strict";
   const form = document.getElementById("brain-query-form");
@@ -50,12 +50,25 @@
       out.replaceChildren(message("Parameters are not valid JSON: " + err.message, true));
       return;
     }
-    const response = await fetch(form.action, {
-      method: "POST",
-      headers: {"Content-Type": "application/json",
-                "X-CSRFToken": form.csrfmiddlewaretoken.value},
-      body: JSON.stringify({query: form.query.value, params: params}),
-    });
+    // The server stops a query after its own time limit; this one only keeps the page
+    // from waiting forever if the connection hangs.
+    const controller = new AbortController();
+    const timer = setTimeout(function () { controller.abort(); }, 60000);
+    let response;
+    try {
+      response = await fetch(form.action, {
+        signal: controller.signal,
+        method: "POST",
+        headers: {"Content-Type": "application/json", "Accept": "application/json",
+                  "X-CSRFToken": form.csrfmiddlewaretoken.value},
+        body: JSON.stringify({project: form.project.value, query: form.query.value, params: params}),
+      });
+    } catch (err) {
+      out.replaceChildren(message("The query did not come back: " + err.message, true));
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
     const data = await response.json().catch(function () { return {error: response.statusText}; });
     if (!response.ok) {
       out.replaceChildren(message(data.error || ("HTTP " + response.status), true));

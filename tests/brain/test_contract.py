@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import neo4j
 import pytest
 
 from brain.graph.base import (
@@ -20,6 +22,7 @@ from brain.graph.base import (
     Plan,
 )
 from tests.brain.helpers import document, new_id, story_graph, unit
+from tests.conftest import service_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,25 +207,32 @@ async def test_read_query_runs_cypher_on_neo4j_and_is_refused_by_the_embedded_ba
     assert rows == [{"name": "Hero", "type": "enemy", "other": "Villain"}]
 
 
+def show(cypher: str, **params: Any) -> list[dict[str, Any]]:
+    """A SHOW command straight to the test Neo4j: the read-only console (read_query)
+    refuses SHOW commands."""
+    password = os.environ.get("TEST_NEO4J_PASSWORD", "")
+    auth = ("neo4j", password) if password else None
+    with neo4j.GraphDatabase.driver(service_url("neo4j"), auth=auth) as driver:
+        records, _, _ = driver.execute_query(cypher, params)
+    return [record.data() for record in records]
+
+
 async def test_neo4j_has_the_uniqueness_constraints_and_the_384_dimension_cosine_index(
     backend: GraphBackend,
 ) -> None:
     if backend.name != "neo4j":
         pytest.skip("the embedded backend's constraints are its migration's")
-    constraints = await backend.read_query(
+    constraints = show(
         "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
-        "RETURN name, type, labelsOrTypes[0] AS label, properties[0] AS property",
-        {},
-        100,
+        "RETURN name, type, labelsOrTypes[0] AS label, properties[0] AS property"
     )
     unique = {(c["label"], c["property"]) for c in constraints if "UNIQUE" in c["type"]}
     for label in ("Project", "Episode", "Scene", "Character", "BrainDocument"):
         assert (label, "id") in unique
-    [index] = await backend.read_query(
+    [index] = show(
         "SHOW VECTOR INDEXES YIELD name, state, options WHERE name = $name "
         "RETURN state, options.indexConfig AS config",
-        {"name": "brain_document_embedding"},
-        10,
+        name="brain_document_embedding",
     )
     assert index["state"] == "ONLINE"
     assert index["config"]["vector.dimensions"] == 384

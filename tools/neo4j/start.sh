@@ -3,6 +3,8 @@
 # Env: NEO4J_RUN_DIR (default .run/neo4j, relative to cwd), NEO4J_HOME_DIR (default = run dir),
 #      NEO4J_TEST_PORT (7687), NEO4J_TEST_PASSWORD (unset = auth off), NEO4J_FRESH=1 (wipe data first),
 #      NEO4J_HEAP (768m), NEO4J_START_TIMEOUT (120 s), JAVA (java binary; default $JAVA_HOME/bin/java or java).
+#      The launcher also reads NEO4J_TX_TIMEOUT_S (30), NEO4J_TX_MEMORY_MB (256), NEO4J_PROCEDURES
+#      (see src/main/java/aladdin/neo4j/Launcher.java).
 set -euo pipefail
 
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

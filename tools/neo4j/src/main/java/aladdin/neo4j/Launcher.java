@@ -1,6 +1,9 @@
 package aladdin.neo4j;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -26,8 +29,24 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  *   NEO4J_TEST_PASSWORD  if set (and non-empty): auth on, user "neo4j" gets this password
  *                        (min. 8 characters, Neo4j's default rule); if unset: auth off
  *   NEO4J_PAGECACHE_MB   page cache size in MiB; default 64
+ *   NEO4J_TX_TIMEOUT_S   server-side timeout of every transaction, in seconds; default 30
+ *   NEO4J_TX_MEMORY_MB   heap one transaction may use, in MiB; default 256
+ *   NEO4J_PROCEDURES     the procedure allowlist (comma-separated, * wildcards); default PROCEDURES
+ *
+ * Hardened as docs/operations.md asks of a production server: LOAD CSV may not read
+ * file:/// URLs and its import directory is an empty folder of the home; only the
+ * procedures the product and the Cypher console use are loaded; every transaction has
+ * a timeout and a memory limit.
  */
 public final class Launcher {
+
+    /** The procedures the product calls (schema waits, vector search) and the console allows. */
+    static final String PROCEDURES = String.join(",",
+            "db.awaitIndex", "db.awaitIndexes", "db.index.vector.queryNodes",
+            "db.index.vector.queryRelationships", "db.index.fulltext.queryNodes",
+            "db.index.fulltext.queryRelationships", "db.labels", "db.relationshipTypes",
+            "db.propertyKeys", "db.schema.visualization", "db.schema.nodeTypeProperties",
+            "db.schema.relTypeProperties");
 
     private Launcher() {}
 
@@ -51,6 +70,10 @@ public final class Launcher {
         long pageCacheMb = Long.parseLong(env("NEO4J_PAGECACHE_MB", "64"));
         String password = System.getenv("NEO4J_TEST_PASSWORD");
         boolean auth = password != null && !password.isEmpty();
+        long txTimeoutSeconds = Long.parseLong(env("NEO4J_TX_TIMEOUT_S", "30"));
+        long txMemoryMb = Long.parseLong(env("NEO4J_TX_MEMORY_MB", "256"));
+        List<String> procedures = List.of(env("NEO4J_PROCEDURES", PROCEDURES).split(","));
+        Path importDir = Files.createDirectories(home.resolve("import"));
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 // Neo4j's user-facing log (startup, warnings) to stdout, i.e. neo4j.log via start.sh.
@@ -61,6 +84,12 @@ public final class Launcher {
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMb))
                 .setConfig(GraphDatabaseSettings.auth_enabled, auth)
+                // LOAD CSV: no file:/// URLs at all, and the import root an empty folder.
+                .setConfig(GraphDatabaseSettings.allow_file_urls, false)
+                .setConfig(GraphDatabaseSettings.load_csv_file_url_root, importDir)
+                .setConfig(GraphDatabaseSettings.procedure_allowlist, procedures)
+                .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofSeconds(txTimeoutSeconds))
+                .setConfig(GraphDatabaseSettings.memory_transaction_max_size, ByteUnit.mebiBytes(txMemoryMb))
                 // No anonymous usage reports (dbms.usage_report.enabled); this is a local test server.
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
                 // Netty's default 5 s "quiet period" (paid twice) makes shutdown take ~10 s; not needed here.
@@ -90,7 +119,8 @@ public final class Launcher {
 
         // Ensure the default database is up before announcing readiness.
         dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
-        System.out.println("neo4j ready bolt://127.0.0.1:" + port + (auth ? " (auth on)" : " (auth off)"));
+        System.out.println("neo4j ready bolt://127.0.0.1:" + port + (auth ? " (auth on)" : " (auth off)")
+                + "; transaction timeout " + txTimeoutSeconds + " s, memory " + txMemoryMb + " MiB");
         System.out.flush();
 
         stopped.await(); // keep the main thread alive until the shutdown hook has run
