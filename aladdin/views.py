@@ -1,45 +1,64 @@
-"""Site-level pages: the home page and the health check."""
+"""Site-level pages: the projects home page and the health check."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from agents.models import Agent
-from brain.models import Project
-from departments.models import Department
+from brain.access import has_permission
+from dashboard.selectors import project_cards
 
 
+@login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    departments = Department.objects.filter(is_active=True).prefetch_related("agents")
-    context = {
-        "departments": departments,
-        "agent_count": Agent.objects.count(),
-        "projects": Project.objects.filter(is_active=True),
-    }
-    return render(request, "home.html", context)
+    """Each project the user may read: recent requests, spend today, links."""
+    cards = project_cards(request.user)
+    return render(request, "home.html", {"cards": cards})
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: the database answers; the LLM breakers' states."""
-    from django.conf import settings
+def wants_html(request: HttpRequest) -> bool:
+    """People's browsers ask for HTML first; clients (and */*) get JSON."""
+    return request.get_preferred_type(["application/json", "text/html"]) == "text/html"
 
-    from agents.runtime import BREAKERS
 
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for anyone; the database and LLM breakers for `system:metrics`."""
+    database = _database_state()
+    status = 200 if database == "ok" else 503
+    body: dict[str, Any] = {"status": "ok" if status == 200 else "degraded"}
+    detailed = has_permission(request.user, "system:metrics")
+    if detailed:
+        body |= {"database": database, "llm": _llm_state()}
+    if wants_html(request):
+        context = {"health": body, "detailed": detailed}
+        return render(request, "health.html", context, status=status)
+    return JsonResponse(body, status=status)
+
+
+def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        database = "ok"
     except Exception as exc:  # the point is to report any failure, not raise it
-        database = f"error: {exc}"
-    status = 200 if database == "ok" else 503
+        return f"error: {exc}"
+    return "ok"
+
+
+def _llm_state() -> dict[str, Any]:
+    from agents.runtime import BREAKERS
+
     breakers = BREAKERS.snapshot()
-    llm = {
+    return {
         "defaultModel": settings.ALADDIN_DEFAULT_MODEL,
         "demo": settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL,
         "openCircuits": [b["name"] for b in breakers if b["state"] != "closed"],
         "breakers": breakers,
     }
-    body = {"status": "ok" if status == 200 else "degraded", "database": database, "llm": llm}
-    return JsonResponse(body, status=status)

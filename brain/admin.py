@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -49,8 +50,36 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = "members (who may read, run and configure this project)"
 
 
+class ProjectForm(forms.ModelForm):
+    """The provider key is write-only: never rendered back; blank keeps the stored one."""
+
+    llm_api_key = forms.CharField(
+        label="Provider API key",
+        required=False,
+        max_length=1000,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Used for this project's model calls instead of ALADDIN_LLM_API_KEY. "
+        "Stored encrypted and never shown; leave blank to keep the current key.",
+    )
+    clear_llm_api_key = forms.BooleanField(label="Remove the provider API key", required=False)
+
+    class Meta:
+        model = Project
+        fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose what is shown)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("clear_llm_api_key"):
+            data["llm_api_key"] = ""
+        elif not data.get("llm_api_key") and self.instance.pk:
+            data["llm_api_key"] = self.instance.llm_api_key
+        return data
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectForm
+
     @admin.display(description="Spent today")
     def spent_today(self, project: Project) -> str:
         if project.pk is None:
@@ -59,7 +88,10 @@ class ProjectAdmin(admin.ModelAdmin):
 
         tokens, usd = spent_today(project)
         share = 100 * tokens / project.token_budget_daily if project.token_budget_daily else 0
-        return f"{tokens:,} tokens ({share:.0f}% of the daily budget), ${usd:.4f}"
+        return (
+            f"{tokens:,} tokens ({share:.0f}% of the daily budget), ${usd:.4f}; "
+            "runs on the demo model are free and not counted"
+        )
 
     list_display = (
         "name",
@@ -88,14 +120,22 @@ class ProjectAdmin(admin.ModelAdmin):
                     "usd_budget_per_execution",
                     "usd_budget_daily",
                     "spent_today",
+                    "pause_at_budget",
                 )
             },
         ),
+        ("Approval", {"fields": ("requires_approval",)}),
         (
             "Model tiers",
             {
                 "classes": ("collapse",),
-                "fields": ("model_simple", "model_standard", "model_premium"),
+                "fields": (
+                    "model_simple",
+                    "model_standard",
+                    "model_premium",
+                    "llm_api_key",
+                    "clear_llm_api_key",
+                ),
             },
         ),
         (
@@ -103,6 +143,18 @@ class ProjectAdmin(admin.ModelAdmin):
             {"classes": ("collapse",), "fields": ("settings", "uid", "created_at", "updated_at")},
         ),
     )
+
+    # Django would print the field names as "Usd budget ...".
+    LABELS = {
+        "usd_budget_per_execution": "USD budget per execution",
+        "usd_budget_daily": "USD budget per day",
+    }
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.LABELS:
+            field.label = self.LABELS[db_field.name]
+        return field
 
     @admin.display(description="Graph")
     def graph_link(self, project: Project) -> str:
@@ -218,3 +270,14 @@ class BrainDocumentAdmin(ReadOnlyAdmin):
     list_filter = ("type",)
     search_fields = ("doc_id", "text")
     exclude = ("embedding",)
+
+
+@admin.register(ProjectMembership)
+class ProjectMembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Who belongs to which project, with what role (also editable on each project)."""
+
+    list_display = ("user", "project", "role", "created_at")
+    list_filter = ("role", "project")
+    search_fields = ("user__username", "user__email", "project__name", "project__slug")
+    autocomplete_fields = ("user", "project")
+
