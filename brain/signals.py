@@ -16,22 +16,36 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from brain import context
-from brain.graph.base import CHARACTER, EPISODE, PROJECT, SCENE
+from brain.graph.base import CHARACTER, ELEMENT, EPISODE, LOCATION, PROJECT, SCENE
 from brain.graph.sync import NodeKey, sync_now
 from brain.models import (
     Character,
     CharacterRelationship,
+    Element,
     Episode,
+    Location,
     Project,
     Scene,
     SceneAppearance,
+    SceneElement,
 )
 
-STORY_MODELS = (Project, Episode, Scene, Character, CharacterRelationship, SceneAppearance)
+STORY_MODELS = (
+    Project,
+    Episode,
+    Scene,
+    Character,
+    CharacterRelationship,
+    SceneAppearance,
+    Location,
+    Element,
+    SceneElement,
+)
 # The character that owns a link row's graph relationship (spec 4.3 draws both from it).
 LINK_OWNER_FIELD: dict[type[Model], str] = {
     CharacterRelationship: "from_character_id",
     SceneAppearance: "character_id",
+    SceneElement: "element_id",  # (:Element)-[:NEEDED_IN]->(:Scene)
 }
 _PREVIOUS_OWNER = "_brain_previous_owner_id"
 
@@ -39,7 +53,7 @@ _PREVIOUS_OWNER = "_brain_previous_owner_id"
 def project_id_of(instance: Any) -> int | None:
     if isinstance(instance, Project):
         return instance.pk
-    if isinstance(instance, Episode | Character):
+    if isinstance(instance, Episode | Character | Location | Element):
         return instance.project_id
     if isinstance(instance, Scene):
         return (
@@ -92,6 +106,14 @@ def graph_keys(instance: Model, *, deleted: bool) -> set[NodeKey]:
         return {(SCENE, str(instance.uid))}
     if isinstance(instance, Character):
         return {(CHARACTER, str(instance.uid))}
+    if isinstance(instance, Location):
+        return {(LOCATION, str(instance.uid))}
+    if isinstance(instance, Element):
+        return {(ELEMENT, str(instance.uid))}
+    if isinstance(instance, SceneElement):
+        owners = {instance.element_id, getattr(instance, _PREVIOUS_OWNER, None)}
+        uids = Element.objects.filter(pk__in=[pk for pk in owners if pk]).values_list("uid")
+        return {(ELEMENT, str(uid)) for (uid,) in uids}
     owner_field = LINK_OWNER_FIELD.get(type(instance))
     if owner_field is None:
         return set()

@@ -1,7 +1,8 @@
 """The brain's graph: one interface, two backends (Neo4j and the embedded default).
 
-Schema of spec 4.3, exactly: the labels, their properties and the relationship
-types below are the only ones the product writes (plus `BrainDocument`, the
+Schema of spec 4.3, plus `Location` and `Element` with `SET_IN` and `NEEDED_IN`
+for imported scripts (docs/architecture.md): the labels, their properties and the
+relationship types below are the only ones the product writes (plus `BrainDocument`, the
 searchable document of spec 3.2, which lives beside the graph, not in it).
 Labels and relationship types are code constants; they are the only names
 ever formatted into a Cypher string, and only after `require_label` /
@@ -18,14 +19,19 @@ PROJECT: Final = "Project"
 EPISODE: Final = "Episode"
 SCENE: Final = "Scene"
 CHARACTER: Final = "Character"
-NODE_LABELS: Final = (PROJECT, EPISODE, SCENE, CHARACTER)
+# Ours, beyond spec 4.3: where scenes are set and what they need (docs/architecture.md).
+LOCATION: Final = "Location"
+ELEMENT: Final = "Element"
+NODE_LABELS: Final = (PROJECT, EPISODE, SCENE, CHARACTER, LOCATION, ELEMENT)
 
 APPEARS_IN: Final = "APPEARS_IN"
 RELATED_TO: Final = "RELATED_TO"
 BELONGS_TO: Final = "BELONGS_TO"
 PART_OF: Final = "PART_OF"
 CREATED_IN: Final = "CREATED_IN"
-REL_TYPES: Final = (APPEARS_IN, RELATED_TO, BELONGS_TO, PART_OF, CREATED_IN)
+SET_IN: Final = "SET_IN"
+NEEDED_IN: Final = "NEEDED_IN"
+REL_TYPES: Final = (APPEARS_IN, RELATED_TO, BELONGS_TO, PART_OF, CREATED_IN, SET_IN, NEEDED_IN)
 
 # Node properties per label (spec 4.3). `type` is the lower-case label.
 NODE_PROPERTIES: Final[Mapping[str, frozenset[str]]] = {
@@ -33,6 +39,8 @@ NODE_PROPERTIES: Final[Mapping[str, frozenset[str]]] = {
     EPISODE: frozenset({"id", "episodeNumber", "projectId", "type"}),
     SCENE: frozenset({"id", "sceneNumber", "episodeId", "projectId", "type"}),
     CHARACTER: frozenset({"id", "name", "projectId", "type"}),
+    LOCATION: frozenset({"id", "name", "projectId", "type"}),
+    ELEMENT: frozenset({"id", "name", "category", "projectId", "type"}),
 }
 # (source label, target label, properties) per relationship type (spec 4.3).
 REL_SHAPES: Final[Mapping[str, tuple[str, str, frozenset[str]]]] = {
@@ -41,14 +49,18 @@ REL_SHAPES: Final[Mapping[str, tuple[str, str, frozenset[str]]]] = {
     BELONGS_TO: (SCENE, EPISODE, frozenset()),
     PART_OF: (EPISODE, PROJECT, frozenset()),
     CREATED_IN: (CHARACTER, PROJECT, frozenset()),
+    SET_IN: (SCENE, LOCATION, frozenset()),
+    NEEDED_IN: (ELEMENT, SCENE, frozenset({"evidence", "fate"})),
 }
 # Which outgoing relationships a node of each label owns: syncing a node from the
 # database replaces exactly these (spec 4.3 draws every edge from its owner).
 OWNED_RELS: Final[Mapping[str, tuple[str, ...]]] = {
     PROJECT: (),
     EPISODE: (PART_OF,),
-    SCENE: (BELONGS_TO,),
+    SCENE: (BELONGS_TO, SET_IN),
     CHARACTER: (CREATED_IN, RELATED_TO, APPEARS_IN),
+    LOCATION: (),
+    ELEMENT: (NEEDED_IN,),
 }
 DOCUMENT_LABEL: Final = "BrainDocument"
 DOCUMENT_TYPES: Final = ("project", "episode", "scene", "character")

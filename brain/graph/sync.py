@@ -23,11 +23,15 @@ from brain.graph.base import (
     BELONGS_TO,
     CHARACTER,
     CREATED_IN,
+    ELEMENT,
     EPISODE,
+    LOCATION,
+    NEEDED_IN,
     PART_OF,
     PROJECT,
     RELATED_TO,
     SCENE,
+    SET_IN,
     Edge,
     EdgeKey,
     GraphBackend,
@@ -35,7 +39,17 @@ from brain.graph.base import (
     Plan,
     Snapshot,
 )
-from brain.models import Character, CharacterRelationship, Episode, Project, Scene, SceneAppearance
+from brain.models import (
+    Character,
+    CharacterRelationship,
+    Element,
+    Episode,
+    Location,
+    Project,
+    Scene,
+    SceneAppearance,
+    SceneElement,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,6 +121,36 @@ def character_node(character: Character) -> Node:
     return Node(CHARACTER, props["id"], props)
 
 
+def location_node(location: Location) -> Node:
+    props = {
+        "id": str(location.uid),
+        "name": location.name,
+        "projectId": str(location.project.uid),
+        "type": "location",
+    }
+    return Node(LOCATION, props["id"], props)
+
+
+def element_node(element: Element) -> Node:
+    props = {
+        "id": str(element.uid),
+        "name": element.name,
+        "category": element.category,
+        "projectId": str(element.project.uid),
+        "type": "element",
+    }
+    return Node(ELEMENT, props["id"], props)
+
+
+def add_element(snapshot: Snapshot, element: Element) -> None:
+    snapshot.add_node(element_node(element))
+    uses = SceneElement.objects.filter(element=element).select_related(*SCENE_ELEMENT_RELATED)
+    for use in uses:
+        snapshot.add_node(scene_node(use.scene))
+        props = {"evidence": use.evidence, "fate": use.fate}
+        snapshot.add_edge(Edge(NEEDED_IN, str(element.uid), str(use.scene.uid), props))
+
+
 def add_episode(snapshot: Snapshot, episode: Episode) -> None:
     node = episode_node(episode)
     snapshot.add_node(node)
@@ -119,6 +163,9 @@ def add_scene(snapshot: Snapshot, scene: Scene) -> None:
     snapshot.add_node(node)
     snapshot.add_node(episode_node(scene.episode))
     snapshot.add_edge(Edge(BELONGS_TO, node.id, str(scene.episode.uid)))
+    if scene.setting is not None:
+        snapshot.add_node(location_node(scene.setting))
+        snapshot.add_edge(Edge(SET_IN, node.id, str(scene.setting.uid)))
 
 
 def add_character(snapshot: Snapshot, character: Character) -> None:
@@ -147,7 +194,8 @@ def add_appearance(snapshot: Snapshot, row: SceneAppearance) -> None:
     )
 
 
-SCENE_RELATED = ("episode__project",)
+SCENE_RELATED = ("episode__project", "setting__project")
+SCENE_ELEMENT_RELATED = ("scene__episode__project", "scene__setting__project")
 RELATIONSHIP_RELATED = ("from_character__project", "to_character__project")
 APPEARANCE_RELATED = ("character__project", "scene__episode__project")
 
@@ -157,7 +205,7 @@ def desired_for(keys: Collection[NodeKey]) -> Snapshot:
     nodes at the far end of those relationships. A node with no row is absent."""
     ids = {
         label: [i for lbl, i in keys if lbl == label]
-        for label in (PROJECT, EPISODE, SCENE, CHARACTER)
+        for label in (PROJECT, EPISODE, SCENE, CHARACTER, LOCATION, ELEMENT)
     }
     snapshot = Snapshot()
     for project in Project.objects.filter(uid__in=ids[PROJECT]):
@@ -169,6 +217,10 @@ def desired_for(keys: Collection[NodeKey]) -> Snapshot:
     characters = Character.objects.filter(uid__in=ids[CHARACTER]).select_related("project")
     for character in characters:
         add_character(snapshot, character)
+    for location in Location.objects.filter(uid__in=ids[LOCATION]).select_related("project"):
+        snapshot.add_node(location_node(location))
+    for element in Element.objects.filter(uid__in=ids[ELEMENT]).select_related("project"):
+        add_element(snapshot, element)
     add_character_links(
         snapshot,
         {"from_character__uid__in": ids[CHARACTER]},
@@ -203,6 +255,10 @@ def desired_project(project_uid: str) -> Snapshot:
         add_scene(snapshot, scene)
     for character in Character.objects.filter(project=project).select_related("project"):
         add_character(snapshot, character)
+    for location in Location.objects.filter(project=project).select_related("project"):
+        snapshot.add_node(location_node(location))
+    for element in Element.objects.filter(project=project).select_related("project"):
+        add_element(snapshot, element)
     add_character_links(
         snapshot, {"from_character__project": project}, {"character__project": project}
     )

@@ -1,0 +1,78 @@
+"""Continuity is re-checked when the script or the canon changes: once per project
+per transaction, after it commits. A failing check is logged and never breaks the
+save; the next change or the page's "Re-check" runs it again."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from brain.models import (
+    Character,
+    CharacterRelationship,
+    Project,
+    Scene,
+    SceneAppearance,
+    SceneElement,
+)
+from screenplay.models import SceneSource
+
+logger = logging.getLogger(__name__)
+WATCHED = (Character, CharacterRelationship, Scene, SceneAppearance, SceneElement, SceneSource)
+
+
+def project_of(instance: Any) -> int | None:
+    if isinstance(instance, Character):
+        return instance.project_id
+    if isinstance(instance, CharacterRelationship):
+        return (
+            Character.objects.filter(pk=instance.from_character_id)
+            .values_list("project_id", flat=True)
+            .first()
+        )
+    scene_id = instance.pk if isinstance(instance, Scene) else getattr(instance, "scene_id", None)
+    if scene_id is None:
+        return None
+    scenes = Scene.objects.filter(pk=int(scene_id))
+    return scenes.values_list("episode__project_id", flat=True).first()
+
+
+class _Recheck:
+    def __init__(self) -> None:
+        self.projects: set[int] = set()
+
+    def __call__(self) -> None:
+        from screenplay.continuity import check_project
+
+        for project in Project.objects.filter(pk__in=self.projects):
+            try:
+                check_project(project)
+            except Exception:
+                logger.exception("The continuity re-check of %s failed.", project.slug)
+
+
+def enqueue(project_id: int) -> None:
+    connection = transaction.get_connection()
+    batch: _Recheck | None = getattr(connection, "_screenplay_recheck", None)
+    waiting = batch is not None and any(entry[1] is batch for entry in connection.run_on_commit)
+    if batch is not None and waiting:
+        batch.projects.add(project_id)
+        return
+    batch = _Recheck()
+    batch.projects.add(project_id)
+    connection._screenplay_recheck = batch  # type: ignore[attr-defined]
+    transaction.on_commit(batch, robust=True)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def recheck_on_change(sender: type, instance: Any, **kwargs: Any) -> None:
+    if sender not in WATCHED:
+        return
+    project_id = project_of(instance)
+    if project_id is not None:
+        enqueue(project_id)
