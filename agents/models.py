@@ -6,16 +6,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from aladdin.crypto import EncryptedCharField
+from aladdin.crypto import EncryptedTextField
 from aladdin.validators import score_0_100
 from departments.models import Department
 
 TOOL_NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$"
 INITIAL_VERSION = "1.0.0"
+# Bounds that keep one agent from running (and spending) without end.
+MAX_AGENT_STEPS = 100
+MAX_RETRIES = 10
 
 
 def empty_list() -> list[Any]:
@@ -64,7 +67,7 @@ class CustomTool(models.Model):
         max_length=64, blank=True, help_text="Name of the built-in Python tool (built-in only)."
     )
     endpoint_url = models.URLField(blank=True, help_text="Where to POST the input (HTTP only).")
-    signing_secret = EncryptedCharField(
+    signing_secret = EncryptedTextField(
         max_length=400,
         blank=True,
         help_text="HTTP only: requests carry X-Webhook-Signature = HMAC-SHA256 of the body.",
@@ -147,7 +150,22 @@ class Agent(models.Model):
     instructions_prompt = models.TextField(help_text="The agent's system prompt.")
     tools = models.ManyToManyField(CustomTool, blank=True, related_name="agents")
     max_agent_steps = models.PositiveIntegerField(
-        default=20, validators=[MinValueValidator(1)], help_text="Tool-call loop limit."
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_AGENT_STEPS)],
+        help_text=f"Tool-call loop limit (1-{MAX_AGENT_STEPS}).",
+    )
+
+    class LoopDetection(models.TextChoices):
+        OFF = "off", "Off"
+        WARN = "warn", "Warn (emit an event, let it go on)"
+        STOP = "stop", "Stop the agent"
+
+    loop_detection = models.CharField(
+        max_length=4,
+        choices=LoopDetection.choices,
+        default=LoopDetection.STOP,
+        help_text="An agent calling the same tool with the same arguments 3 times, or "
+        "alternating between two calls (A, B, A, B), is in a loop.",
     )
 
     specialization = models.CharField(max_length=100, blank=True)
@@ -171,7 +189,11 @@ class Agent(models.Model):
         default=True, help_text="Specialists: always. Heads and the orchestrator: never."
     )
     quality_threshold = models.PositiveSmallIntegerField(default=80, validators=score_0_100)
-    max_retries = models.PositiveSmallIntegerField(default=3)
+    max_retries = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(MAX_RETRIES)],
+        help_text=f"Retries of weak work (0-{MAX_RETRIES}).",
+    )
 
     estimated_tokens_per_run = models.PositiveIntegerField(default=0)
     total_tokens_used = models.PositiveBigIntegerField(default=0)
@@ -219,6 +241,16 @@ class Agent(models.Model):
                 condition=Q(quality_threshold__gte=0, quality_threshold__lte=100),
                 name="agent_quality_threshold_0_100",
                 violation_error_message="Quality threshold must be between 0 and 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_agent_steps__gte=1, max_agent_steps__lte=MAX_AGENT_STEPS),
+                name="agent_max_agent_steps_in_range",
+                violation_error_message=f"Max agent steps must be 1 to {MAX_AGENT_STEPS}.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_retries__gte=0, max_retries__lte=MAX_RETRIES),
+                name="agent_max_retries_in_range",
+                violation_error_message=f"Max retries must be 0 to {MAX_RETRIES}.",
             ),
         ]
 

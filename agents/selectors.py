@@ -77,4 +77,5 @@ def agent_spec(agent: Agent, project: Project | None = None) -> AgentSpec:
         description=agent.description,
         pk=agent.pk,
         average_execution_ms=agent.average_execution_time,
+        loop_detection=agent.loop_detection,
     )

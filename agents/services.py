@@ -6,11 +6,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from agents.models import INITIAL_VERSION, Agent
+from agents.models import INITIAL_VERSION, Agent, CustomTool
+from aladdin import audit
+from departments.models import Department
 
 # Changing any of these changes how the agent behaves, so it is a new version.
 CONFIGURATION_FIELDS = (
@@ -110,3 +113,138 @@ def duplicate_agent(agent: Agent) -> Agent:
 
 def set_active(agents: QuerySet[Agent], active: bool) -> int:
     return agents.update(is_active=active, updated_at=timezone.now())
+
+
+# --- Create, change and delete through the API (the admin's rules, the admin's versioning) --
+
+
+def _tools_named(names: Iterable[str]) -> list[CustomTool]:
+    wanted = list(dict.fromkeys(names))
+    tools = list(CustomTool.objects.filter(tool_name__in=wanted))
+    missing = sorted(set(wanted) - {tool.tool_name for tool in tools})
+    if missing:
+        raise ValidationError({"tools": f"No tool named {', '.join(missing)}."})
+    return tools
+
+
+def _review_flag_for(fields: dict[str, Any]) -> bool:
+    # Spec 4.1: heads and the orchestrator are never reviewed; specialists always are.
+    return bool(fields.get("department")) and not fields.get("is_department_head", False)
+
+
+@transaction.atomic
+def create_agent(
+    fields: dict[str, Any], tool_names: Iterable[str] | None = None, *, author: str = ""
+) -> Agent:
+    """A new agent at version 1.0.0, checked with every rule the admin form applies."""
+    fields = dict(fields)
+    fields.setdefault("requires_review", _review_flag_for(fields))
+    agent = Agent(**fields)
+    agent.changelog = [
+        {
+            "version": agent.version,
+            "changes": "Created",
+            "fields": [],
+            "date": timezone.now().isoformat(),
+            **({"author": author} if author else {}),
+        }
+    ]
+    agent.full_clean()
+    agent.save()
+    if tool_names is not None:
+        agent.tools.set(_tools_named(tool_names))
+    audit.record(
+        "agent.create",
+        "agent",
+        agent.agent_id,
+        changes={"fields": sorted(fields), "version": agent.version},
+    )
+    return agent
+
+
+@transaction.atomic
+def update_agent(
+    agent: Agent,
+    changes: dict[str, Any],
+    tool_names: Iterable[str] | None = None,
+    *,
+    author: str = "",
+) -> Agent:
+    """Apply changes; a configuration change bumps the version and writes the changelog."""
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    changed = [name for name, value in changes.items() if getattr(agent, name) != value]
+    for name in changed:
+        setattr(agent, name, changes[name])
+    tools = None
+    if tool_names is not None:
+        tools = _tools_named(tool_names)
+        if {t.pk for t in tools} != set(agent.tools.values_list("pk", flat=True)):
+            changed.append("tools")
+    agent.full_clean()
+    apply_configuration_change(agent, changed, author=author)
+    agent.save()
+    if tools is not None:
+        agent.tools.set(tools)
+    if changed:
+        audit.record(
+            "agent.update",
+            "agent",
+            agent.agent_id,
+            changes={"fields": changed, "version": agent.version},
+        )
+    return agent
+
+
+@transaction.atomic
+def delete_agent(agent: Agent) -> None:
+    """Past runs keep their record; their agent link becomes empty."""
+    agent_id, version = agent.agent_id, agent.version
+    agent.delete()
+    audit.record("agent.delete", "agent", agent_id, changes={"version": version})
+
+
+@transaction.atomic
+def create_tool(
+    fields: dict[str, Any], department_slugs: Iterable[str] = (), *, user: Any = None
+) -> CustomTool:
+    tool = CustomTool(**fields)
+    if user is not None and getattr(user, "is_authenticated", False):
+        tool.created_by = user
+    tool.full_clean()
+    tool.save()
+    tool.departments.set(_departments(department_slugs))
+    audit.record("tool.create", "tool", tool.tool_name, changes={"fields": sorted(fields)})
+    return tool
+
+
+@transaction.atomic
+def update_tool(
+    tool: CustomTool, changes: dict[str, Any], department_slugs: Iterable[str] | None = None
+) -> CustomTool:
+    changed = [name for name, value in changes.items() if getattr(tool, name) != value]
+    for name in changed:
+        setattr(tool, name, changes[name])
+    tool.full_clean()
+    tool.save()
+    if department_slugs is not None:
+        tool.departments.set(_departments(department_slugs))
+        changed.append("departments")
+    # A secret is audited as changed, never with its value.
+    audit.record("tool.update", "tool", tool.tool_name, changes={"fields": changed})
+    return tool
+
+
+@transaction.atomic
+def delete_tool(tool: CustomTool) -> None:
+    name = tool.tool_name
+    tool.delete()
+    audit.record("tool.delete", "tool", name)
+
+
+def _departments(slugs: Iterable[str]) -> list[Department]:
+    wanted = list(dict.fromkeys(slugs))
+    found = list(Department.objects.filter(slug__in=wanted))
+    missing = sorted(set(wanted) - {d.slug for d in found})
+    if missing:
+        raise ValidationError({"departments": f"No department {', '.join(missing)}."})
+    return found

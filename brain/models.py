@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from aladdin.crypto import EncryptedTextField
 from aladdin.validators import fraction_0_1
 
 
@@ -42,21 +43,54 @@ class Project(models.Model):
     token_budget_daily = models.PositiveIntegerField(
         default=500_000, validators=[MinValueValidator(1)]
     )
+    # 0 is a budget of nothing (no paid calls), not "no limit".
     usd_budget_per_execution = models.DecimalField(
-        max_digits=10, decimal_places=4, null=True, blank=True
+        max_digits=10, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    usd_budget_daily = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    usd_budget_daily = models.DecimalField(
+        max_digits=10, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    pause_at_budget = models.BooleanField(
+        default=False,
+        help_text="When a run's budget runs out, pause it (status paused) instead of "
+        "finishing short; raise the budget, then resume it from the monitor or the API.",
+    )
+    requires_approval = models.BooleanField(
+        default=False,
+        help_text="Results recommended for the brain wait for a person with write access "
+        "to approve them (all or entity by entity) before anything is stored.",
+    )
 
     # Model tiers (spec 7.3); blank falls back to the site settings.
     model_simple = models.CharField(max_length=200, blank=True)
     model_standard = models.CharField(max_length=200, blank=True)
     model_premium = models.CharField(max_length=200, blank=True)
+    # Used for this project's LLM calls instead of ALADDIN_LLM_API_KEY; never shown back.
+    llm_api_key = EncryptedTextField(
+        "provider API key",
+        max_length=1000,
+        blank=True,
+        help_text="Key for this project's model provider; stored encrypted, never shown again.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(usd_budget_per_execution__isnull=True)
+                | Q(usd_budget_per_execution__gte=0),
+                name="project_usd_budget_per_execution_not_negative",
+                violation_error_message="The USD budget per run must be 0 or more.",
+            ),
+            models.CheckConstraint(
+                condition=Q(usd_budget_daily__isnull=True) | Q(usd_budget_daily__gte=0),
+                name="project_usd_budget_daily_not_negative",
+                violation_error_message="The daily USD budget must be 0 or more.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -93,6 +127,13 @@ class Scene(models.Model):
     location = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True)
     content = models.TextField(blank=True)
+    # From the scene heading of an imported script (screenplay app); blank when typed in.
+    setting = models.ForeignKey(
+        "Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="scenes"
+    )
+    int_ext = models.CharField("INT/EXT", max_length=10, blank=True)
+    time_of_day = models.CharField(max_length=40, blank=True)
+    page_eighths = models.PositiveIntegerField(default=0, help_text="Length in eighths of a page.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -184,6 +225,86 @@ class SceneAppearance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.character} in {self.scene}"
+
+
+class Location(models.Model):
+    """A place scenes are set in: (:Scene)-[:SET_IN]->(:Location)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="unique_location_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ElementCategory(models.TextChoices):
+    """The script breakdown's standard categories."""
+
+    CAST = "cast"
+    EXTRAS = "extras"
+    PROPS = "props"
+    WARDROBE = "wardrobe"
+    MAKEUP_HAIR = "makeup_hair", "makeup/hair"
+    VEHICLES = "vehicles"
+    ANIMALS = "animals"
+    SPECIAL_EFFECTS = "special_effects", "special effects"
+    VISUAL_EFFECTS = "visual_effects", "visual effects"
+    SOUND = "sound"
+    SET_DRESSING = "set_dressing", "set dressing"
+
+
+class Element(models.Model):
+    """A confirmed breakdown element (a prop, a vehicle, ...): (:Element)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="elements")
+    category = models.CharField(max_length=20, choices=ElementCategory.choices)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "category", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "category", "name"], name="unique_element_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_category_display()})"
+
+
+class ElementFate(models.TextChoices):
+    NONE = "", "-"
+    DESTROYED = "destroyed", "destroyed"
+    GIVEN_AWAY = "given_away", "given away"
+
+
+class SceneElement(models.Model):
+    """(:Element)-[:NEEDED_IN {evidence, fate}]->(:Scene), with the line it comes from."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="scene_elements")
+    element = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="uses")
+    evidence = models.TextField()
+    line = models.PositiveIntegerField(null=True, blank=True)
+    fate = models.CharField(max_length=20, choices=ElementFate.choices, blank=True)
+
+    class Meta:
+        ordering = ["scene", "element"]
+        constraints = [
+            models.UniqueConstraint(fields=["scene", "element"], name="unique_scene_element")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.element} in {self.scene}"
 
 
 # --- The embedded graph backend's tables (brain/graph/embedded_backend.py) ----------------

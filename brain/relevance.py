@@ -8,14 +8,15 @@ character or scene is embedded once per process until it changes.
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from brain.context import load_project_context
 from brain.embeddings import Embedder, default_embedder
-from engine.context import entity_text, prune_context
+from engine.context import entity_text, lexical_similarity, prune_context
 
 CACHE_SIZE = 5000
 MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
@@ -28,15 +29,16 @@ async def relevant_context(
     project_id: int, text: str, *, embedder: Embedder | None = None
 ) -> dict[str, Any]:
     full = await load_project_context(project_id)
-    if not needs_choosing(full):
-        # Everything fits: no embedding needed to choose what to leave out.
-        return prune_context(full, text)
+    if not needs_choosing(full) or lexical_pass_decides(full, text):
+        # Everything fits, or the text's own words already pick what to keep: no
+        # embedding is needed to choose what to leave out.
+        return prune_context(full, text, max_characters=MAX_CHARACTERS, max_scenes=MAX_SCENES)
     embedder = embedder or default_embedder()
     entities = [*full.get("characters", []), *full.get("scenes", [])]
     texts = [entity_text(entity) for entity in entities]
     vectors = await _passage_vectors(embedder, texts)
     query = await embedder.embed_query(text[:QUERY_CHARS])
-    scores = {t: cosine(query, vector) for t, vector in zip(texts, vectors, strict=True)}
+    scores = dict(zip(texts, cosines(query, vectors), strict=True))
     return prune_context(
         full,
         text,
@@ -44,6 +46,20 @@ async def relevant_context(
         max_characters=MAX_CHARACTERS,
         max_scenes=MAX_SCENES,
     )
+
+
+def lexical_pass_decides(context: dict[str, Any], text: str) -> bool:
+    """True when shared words alone rank every over-full list unambiguously: the last
+    entity kept matches some of the text's words, and strictly more than the first one
+    left out. Otherwise meaning has to break the tie, and the caller embeds."""
+    for key, limit in (("characters", MAX_CHARACTERS), ("scenes", MAX_SCENES)):
+        entities = context.get(key, [])
+        if len(entities) <= limit:
+            continue
+        scores = sorted((lexical_similarity(text, entity_text(e)) for e in entities), reverse=True)
+        if limit == 0 or scores[limit - 1] <= 0 or scores[limit - 1] <= scores[limit]:
+            return False
+    return True
 
 
 def needs_choosing(context: dict[str, Any]) -> bool:
@@ -67,7 +83,13 @@ async def _passage_vectors(embedder: Embedder, texts: Sequence[str]) -> list[lis
     return result
 
 
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
+def cosines(query: Sequence[float], vectors: Sequence[Sequence[float]]) -> list[float]:
+    """Cosine of `query` with each vector, as one matrix product (pure Python loops
+    over 384 dimensions cost more CPU than the LLM client, per judged output)."""
+    if not vectors:
+        return []
+    matrix = np.asarray(vectors, dtype=np.float32)
+    q = np.asarray(query, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(q))
+    dots = matrix @ q
+    return [float(d / n) if n else 0.0 for d, n in zip(dots, norms, strict=True)]

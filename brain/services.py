@@ -1,16 +1,18 @@
 """The brain's use cases, for views, commands, the admin and agents' tools.
 
 Edges stay thin: they parse input, check access and call one function here, which
-wires the configured collaborators (graph backend, embedder, LLM gateway).
+wires the configured collaborators (graph backend, embedder). The pipeline's LLM is
+an argument: brain/ is the bottom app and never imports the apps above it
+(executions.runners.pipeline_llm builds one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from django.conf import settings
+from asgiref.sync import sync_to_async
 
 from brain.embeddings import default_embedder
 from brain.graph import get_backend
@@ -24,7 +26,6 @@ from brain.pipeline import (
     JsonLLM,
     PipelineConfig,
     PipelineResult,
-    gateway_llm,
     run_pipeline,
 )
 
@@ -81,33 +82,45 @@ async def read_query(
 
 
 # ------------------------------------------------------------------------ pipeline
-def default_llm(project: Project | None = None) -> JsonLLM:
-    from agents.runtime import build_gateway
-
-    model = (
-        (project.model_standard if project else "")
-        or settings.ALADDIN_MODEL_STANDARD
-        or settings.ALADDIN_DEFAULT_MODEL
-    )
-    return gateway_llm(build_gateway(), model)
-
-
 async def prepare_document(
     ref: EntityRef,
     *,
-    llm: JsonLLM | None = None,
+    llm: JsonLLM,
     on_event: EventCallback | None = None,
     config: PipelineConfig | None = None,
 ) -> PipelineResult:
     """Run the data preparation pipeline (spec 3.2) for one entity."""
     return await run_pipeline(
         ref,
-        llm=llm or default_llm(),
+        llm=llm,
         backend=get_backend(),
         embedder=default_embedder(),
         on_event=on_event,
         config=config,
     )
+
+
+ProgressCallback = Callable[[PipelineResult], None]
+
+
+async def prepare_project(
+    project: Project,
+    *,
+    llm: JsonLLM,
+    refs: Sequence[EntityRef] | None = None,
+    on_result: ProgressCallback | None = None,
+) -> list[PipelineResult]:
+    """Run the pipeline over a project's entities (all of them by default), one by
+    one: a failed entity is reported in its result and the others go on."""
+    if refs is None:
+        refs = await sync_to_async(entity_refs)(project)
+    results = []
+    for ref in refs:
+        result = await prepare_document(ref, llm=llm)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
 
 
 def entity_refs(project: Project) -> list[EntityRef]:

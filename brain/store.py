@@ -1,22 +1,36 @@
 """The orchestrator's GraphStore port on the Django side.
 
 The database rows are the source of truth for the story world: results are
-written there (characters, their relationships), and the knowledge graph is
-kept in step from them (brain/graph). Reads come from the cached project
-context.
+written there (characters, their relationships, episodes, scenes), and the knowledge
+graph is kept in step from them (brain/graph). When the store is given the
+pipeline's LLM, every entity written then goes through the data preparation
+pipeline of spec 3.2 and gets its brain document. Reads come from the cached
+project context.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
+from django.db.models import Max
 
-from brain.models import Character, CharacterRelationship, Project
+from brain.models import Character, CharacterRelationship, Episode, Project, Scene
+from brain.pipeline import EntityRef, JsonLLM, PipelineResult
+
+logger = logging.getLogger(__name__)
 
 
 class DjangoGraphStore:
+    def __init__(self, llm: JsonLLM | None = None) -> None:
+        # The pipeline's LLM, handed down by the app that runs orchestrations (brain/
+        # never builds one); without it results are stored with no brain documents.
+        self.llm = llm
+        self.prepared: list[PipelineResult] = []
+
     async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
         from brain.relevance import relevant_context
 
@@ -25,15 +39,37 @@ class DjangoGraphStore:
     async def store_results(
         self, project_id: int, execution_id: str, entities: list[dict[str, Any]]
     ) -> int:
-        return await sync_to_async(store_entities)(project_id, execution_id, entities)
+        touched: list[EntityRef] = []
+        written = await sync_to_async(store_entities)(project_id, execution_id, entities, touched)
+        if self.llm is not None and touched:
+            await self._prepare(project_id, touched, self.llm)
+        return written
+
+    async def _prepare(self, project_id: int, refs: list[EntityRef], llm: JsonLLM) -> None:
+        from brain.services import prepare_project
+
+        project = await Project.objects.aget(pk=project_id)
+        try:
+            self.prepared = await prepare_project(project, llm=llm, refs=refs)
+        except Exception:  # the rows are stored; `brain_prepare` can make the documents later
+            logger.exception("brain pipeline failed for project %s", project.slug)
 
 
 @transaction.atomic
-def store_entities(project_id: int, execution_id: str, entities: list[dict[str, Any]]) -> int:
-    """Create or update the characters an orchestration produced; returns how many
-    entities (characters and relationships) were written."""
+def store_entities(
+    project_id: int,
+    execution_id: str,
+    entities: list[dict[str, Any]],
+    touched: list[EntityRef] | None = None,
+) -> int:
+    """Create or update the characters, episodes and scenes an orchestration produced;
+    returns how many entities (those and relationships) were written. `touched`
+    collects the entities written, for the brain pipeline."""
     project = Project.objects.get(pk=project_id)
-    written = 0
+    touched = [] if touched is None else touched
+    created: list[Episode] = []
+    written = _store_episodes(project, entities, touched, created)
+    written += _store_scenes(project, entities, touched, created)
     characters: dict[str, Character] = {
         c.name.casefold(): c for c in Character.objects.filter(project=project)
     }
@@ -42,6 +78,7 @@ def store_entities(project_id: int, execution_id: str, entities: list[dict[str, 
             continue
         character = _upsert_character(project, entity, characters)
         characters[character.name.casefold()] = character
+        touched.append(EntityRef("character", str(character.uid)))
         written += 1
     for entity in entities:
         if entity.get("type") != "character":
@@ -59,6 +96,76 @@ def store_entities(project_id: int, execution_id: str, entities: list[dict[str, 
             )
             written += 1
     return written
+
+
+def _store_episodes(
+    project: Project,
+    entities: list[dict[str, Any]],
+    touched: list[EntityRef],
+    created: list[Episode],
+) -> int:
+    """A new episode gets the next number; one with a known title is kept as it is."""
+    known = {e.title.casefold(): e for e in Episode.objects.filter(project=project)}
+    written = 0
+    for entity in entities:
+        title = str(entity.get("name", "")).strip()[:200]
+        if entity.get("type") != "episode" or not title or title.casefold() in known:
+            continue
+        last = Episode.objects.filter(project=project).aggregate(n=Max("episode_number"))["n"]
+        episode = Episode.objects.create(
+            project=project,
+            episode_number=(last or 0) + 1,
+            title=title,
+            synopsis=str(entity.get("description") or ""),
+        )
+        known[title.casefold()] = episode
+        created.append(episode)
+        touched.append(EntityRef("episode", str(episode.uid)))
+        written += 1
+    return written
+
+
+EPISODE_NAMED = re.compile(r"\bepisode\s+(\d+)\b", re.IGNORECASE)
+
+
+def _store_scenes(
+    project: Project,
+    entities: list[dict[str, Any]],
+    touched: list[EntityRef],
+    created: list[Episode],
+) -> int:
+    """A scene goes to the episode it names ("episode 2"), else to the one episode
+    these results created; with neither it is not stored (and logged)."""
+    written = 0
+    for entity in entities:
+        title = str(entity.get("name", "")).strip()[:200]
+        if entity.get("type") != "scene" or not title:
+            continue
+        episode = _episode_for(project, entity, created)
+        if episode is None:
+            logger.info("scene %r names no episode of %s; not stored", title, project.slug)
+            continue
+        if Scene.objects.filter(episode=episode, title__iexact=title).exists():
+            continue
+        last = Scene.objects.filter(episode=episode).aggregate(n=Max("scene_number"))["n"]
+        scene = Scene.objects.create(
+            episode=episode,
+            scene_number=(last or 0) + 1,
+            title=title,
+            summary=str(entity.get("description") or ""),
+        )
+        touched.append(EntityRef("scene", str(scene.uid)))
+        written += 1
+    return written
+
+
+def _episode_for(
+    project: Project, entity: dict[str, Any], created: list[Episode]
+) -> Episode | None:
+    named = EPISODE_NAMED.search(f"{entity.get('name', '')} {entity.get('description', '')}")
+    if named:
+        return Episode.objects.filter(project=project, episode_number=int(named[1])).first()
+    return created[0] if len(created) == 1 else None
 
 
 def _upsert_character(

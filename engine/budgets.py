@@ -5,15 +5,21 @@ estimate, then settles it with the provider's actual usage (or releases it if
 the call never happened). Checking before the call, against reservations of
 calls still in flight, is what keeps parallel specialists from jointly
 overshooting a budget that each of them alone would respect.
+
+The accounts a ledger draws on live in a `BudgetStore`. The project's daily
+account is shared by every run of that project in every process (the Django
+side keeps it in the database, or Redis), so concurrent runs cannot jointly
+spend more than the day allows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from engine.errors import AladdinError, ErrorType
 
@@ -45,14 +51,21 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class BudgetLimit:
-    """One cap; `None` means no cap in that unit. `already_spent_*` is usage
-    from before this ledger existed (e.g. today's earlier runs)."""
+    """One cap; `None` means no cap in that unit (0 means nothing may be spent).
+
+    `key` names the account in the ledger's BudgetStore; limits with the same key
+    in different ledgers (two runs of one project today) share one account. Without
+    a key the account is private to its ledger. `already_spent_*` seeds a private
+    account (usage from before this ledger existed); for a shared account it is what
+    the account held when the ledger was made, shown until the ledger first reaches
+    the store (the store itself always decides)."""
 
     name: str
     max_tokens: int | None
     max_usd: float | None
     already_spent_tokens: int = 0
     already_spent_usd: float = 0.0
+    key: str = ""
 
     def __post_init__(self) -> None:
         for label, value in (
@@ -61,8 +74,107 @@ class BudgetLimit:
             ("already_spent_tokens", self.already_spent_tokens),
             ("already_spent_usd", self.already_spent_usd),
         ):
-            if value is not None and value < 0:
+            if value is not None and (not math.isfinite(value) or value < 0):
                 raise ValueError(f"budget {self.name!r}: {label} must be >= 0, got {value}")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """An account's state: settled spending and reservations of calls in flight."""
+
+    spent_tokens: int = 0
+    reserved_tokens: int = 0
+    spent_usd: float = 0.0
+    reserved_usd: float = 0.0
+
+
+class BudgetStore(Protocol):
+    """Where budget accounts live. Each method is atomic on its own, so any number of
+    ledgers, runs and processes may draw on one account without overshooting it."""
+
+    async def try_reserve(
+        self,
+        key: str,
+        amount: tuple[int, float],
+        maximum: tuple[int | None, float | None],
+        holder: str,
+    ) -> tuple[str | None, Usage]:
+        """Reserve `amount` (tokens, usd) if spent + reserved + amount stays within
+        `maximum`: returns a hold id and the usage after, or None and the usage now."""
+        ...
+
+    async def settle(self, key: str, hold: str, actual: tuple[int, float]) -> Usage:
+        """Replace the hold with actual usage (which may exceed it)."""
+        ...
+
+    async def release(self, key: str, hold: str) -> Usage:
+        """Drop a hold whose call never happened; a hold already gone is ignored."""
+        ...
+
+
+class MemoryBudgetStore:
+    """Accounts in this process only: for a ledger that nothing else shares, and tests."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, Usage] = {}
+        self._holds: dict[str, tuple[str, int, float]] = {}
+        self._ids = itertools.count(1)
+
+    def seed(self, key: str, tokens: int = 0, usd: float = 0.0) -> None:
+        self.accounts.setdefault(key, Usage(spent_tokens=tokens, spent_usd=usd))
+
+    async def try_reserve(
+        self,
+        key: str,
+        amount: tuple[int, float],
+        maximum: tuple[int | None, float | None],
+        holder: str,
+    ) -> tuple[str | None, Usage]:
+        usage = self.accounts.setdefault(key, Usage())
+        if not fits(usage, amount, maximum):
+            return None, usage
+        hold = str(next(self._ids))
+        self._holds[hold] = (key, *amount)
+        usage = self._change(key, reserved=amount)
+        return hold, usage
+
+    async def settle(self, key: str, hold: str, actual: tuple[int, float]) -> Usage:
+        _, tokens, usd = self._holds.pop(hold, (key, 0, 0.0))
+        return self._change(key, reserved=(-tokens, -usd), spent=actual)
+
+    async def release(self, key: str, hold: str) -> Usage:
+        if hold not in self._holds:
+            return self.accounts.setdefault(key, Usage())
+        _, tokens, usd = self._holds.pop(hold)
+        return self._change(key, reserved=(-tokens, -usd))
+
+    def _change(
+        self,
+        key: str,
+        *,
+        reserved: tuple[int, float] = (0, 0.0),
+        spent: tuple[int, float] = (0, 0.0),
+    ) -> Usage:
+        old = self.accounts.setdefault(key, Usage())
+        new = Usage(
+            spent_tokens=old.spent_tokens + spent[0],
+            reserved_tokens=old.reserved_tokens + reserved[0],
+            spent_usd=old.spent_usd + spent[1],
+            reserved_usd=old.reserved_usd + reserved[1],
+        )
+        self.accounts[key] = new
+        return new
+
+
+def fits(usage: Usage, amount: tuple[int, float], maximum: tuple[int | None, float | None]) -> bool:
+    """The rule every store applies (the database and Redis stores in one statement)."""
+    max_tokens, max_usd = maximum
+    tokens, usd = amount
+    if max_tokens is not None and usage.spent_tokens + usage.reserved_tokens + tokens > max_tokens:
+        return False
+    return max_usd is None or (
+        usage.spent_usd + usage.reserved_usd + usd <= max_usd + _USD_TOLERANCE
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +182,7 @@ class Reservation:
     id: int
     tokens: int
     usd: float
+    holds: tuple[tuple[str, str], ...] = ()  # (account key, hold id) per limit
 
 
 def _check_amounts(tokens: int, usd: float | None) -> None:
@@ -80,19 +193,40 @@ def _check_amounts(tokens: int, usd: float | None) -> None:
 
 
 class BudgetLedger:
-    """Spending against several limits at once (e.g. run, project-daily).
+    """One run's spending against several limits at once (e.g. run, project-daily).
 
-    Methods never await, so each is atomic within one event loop.
+    The accounts live in a BudgetStore: by default one private to this ledger; with
+    a shared store (the database, Redis) concurrent runs and processes draw on the
+    same daily account, and a reservation either fits or is refused as a whole.
+    `holder` (the run's id) lets maintenance release holds a crashed run left behind.
     """
 
-    def __init__(self, limits: Iterable[BudgetLimit] = ()) -> None:
+    def __init__(
+        self,
+        limits: Iterable[BudgetLimit] = (),
+        store: BudgetStore | None = None,
+        *,
+        holder: str = "",
+    ) -> None:
         self.limits: tuple[BudgetLimit, ...] = tuple(limits)
+        self.holder = holder
+        if store is None:
+            memory = MemoryBudgetStore()
+            for limit in self.limits:
+                memory.seed(self._key(limit), limit.already_spent_tokens, limit.already_spent_usd)
+            store = memory
+        self.store = store
         self.spent_tokens = 0
         self.spent_usd = 0.0
         # Set when a provider could not price a call: spent_usd is then a floor.
         self.cost_unknown = False
         self._open: dict[int, Reservation] = {}
         self._ids = itertools.count(1)
+        # Each account as last seen, for headroom and snapshots without a round trip.
+        self._seen: dict[str, Usage] = {}
+
+    def _key(self, limit: BudgetLimit) -> str:
+        return limit.key or f"ledger:{id(self)}:{limit.name}"
 
     @property
     def reserved_tokens(self) -> int:
@@ -102,17 +236,30 @@ class BudgetLedger:
     def reserved_usd(self) -> float:
         return sum(reservation.usd for reservation in self._open.values())
 
-    def reserve(self, tokens: int, usd: float | None) -> Reservation:
-        """Hold `tokens`/`usd` for a call, or raise BUDGET_EXCEEDED holding nothing."""
+    async def reserve(self, tokens: int, usd: float | None) -> Reservation:
+        """Hold `tokens`/`usd` for a call in every account, or raise BUDGET_EXCEEDED
+        holding nothing."""
         _check_amounts(tokens, usd)
-        usd_amount = usd or 0.0
-        for limit in self.limits:
-            self._check(limit, tokens, usd_amount)
-        reservation = Reservation(next(self._ids), tokens, usd_amount)
+        amount = (tokens, usd or 0.0)
+        holds: list[tuple[str, str]] = []
+        try:
+            for limit in self.limits:
+                key = self._key(limit)
+                hold, usage = await self.store.try_reserve(
+                    key, amount, (limit.max_tokens, limit.max_usd), self.holder
+                )
+                self._seen[key] = usage
+                if hold is None:
+                    raise _refusal(limit, usage, amount)
+                holds.append((key, hold))
+        except BaseException:
+            await asyncio.shield(self._release_holds(holds))
+            raise
+        reservation = Reservation(next(self._ids), tokens, amount[1], tuple(holds))
         self._open[reservation.id] = reservation
         return reservation
 
-    def settle(self, reservation: Reservation, tokens: int, usd: float | None) -> None:
+    async def settle(self, reservation: Reservation, tokens: int, usd: float | None) -> None:
         """Replace the reservation with actual usage (which may exceed it:
         the tokens are spent either way; the next `reserve` will refuse)."""
         _check_amounts(tokens, usd)
@@ -123,35 +270,39 @@ class BudgetLedger:
             self.cost_unknown = True
         else:
             self.spent_usd += usd
+        for key, hold in reservation.holds:
+            self._seen[key] = await self.store.settle(key, hold, (tokens, usd or 0.0))
 
-    def release(self, reservation: Reservation) -> None:
+    async def release(self, reservation: Reservation) -> None:
         """Drop a reservation whose call never happened; safe to repeat."""
-        self._open.pop(reservation.id, None)
+        if self._open.pop(reservation.id, None) is not None:
+            await self._release_holds(list(reservation.holds))
+
+    async def _release_holds(self, holds: list[tuple[str, str]]) -> None:
+        for key, hold in holds:
+            self._seen[key] = await self.store.release(key, hold)
 
     def headroom_tokens(self) -> int | None:
-        """Tokens the tightest limit still allows, None if none caps tokens."""
+        """Tokens the tightest limit still allows (as of this ledger's last look at
+        each account), None if none caps tokens."""
         room = [
-            limit.max_tokens - self._used_tokens(limit) - self.reserved_tokens
+            limit.max_tokens - self._used_tokens(limit)
             for limit in self.limits
             if limit.max_tokens is not None
         ]
         return max(min(room), 0) if room else None
 
+    def _usage(self, limit: BudgetLimit) -> Usage:
+        key = self._key(limit)
+        if isinstance(self.store, MemoryBudgetStore):
+            return self.store.accounts.get(key, Usage())
+        return self._seen.get(key) or Usage(
+            spent_tokens=limit.already_spent_tokens, spent_usd=limit.already_spent_usd
+        )
+
     def _used_tokens(self, limit: BudgetLimit) -> int:
-        return limit.already_spent_tokens + self.spent_tokens
-
-    def _used_usd(self, limit: BudgetLimit) -> float:
-        return limit.already_spent_usd + self.spent_usd
-
-    def _check(self, limit: BudgetLimit, tokens: int, usd: float) -> None:
-        if limit.max_tokens is not None:
-            used, reserved = self._used_tokens(limit), self.reserved_tokens
-            if used + reserved + tokens > limit.max_tokens:
-                raise _exceeded(limit, "tokens", limit.max_tokens, used, reserved, tokens)
-        if limit.max_usd is not None:
-            used_usd, reserved_usd = self._used_usd(limit), self.reserved_usd
-            if used_usd + reserved_usd + usd > limit.max_usd + _USD_TOLERANCE:
-                raise _exceeded(limit, "usd", limit.max_usd, used_usd, reserved_usd, usd)
+        usage = self._usage(limit)
+        return usage.spent_tokens + usage.reserved_tokens
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -164,13 +315,23 @@ class BudgetLedger:
         }
 
     def _limit_snapshot(self, limit: BudgetLimit) -> dict[str, Any]:
+        usage = self._usage(limit)
         return {
             "name": limit.name,
             "maxTokens": limit.max_tokens,
             "maxUsd": limit.max_usd,
-            "usedTokens": self._used_tokens(limit),
-            "usedUsd": round(self._used_usd(limit), 6),
+            "usedTokens": usage.spent_tokens,
+            "usedUsd": round(usage.spent_usd, 6),
         }
+
+
+def _refusal(limit: BudgetLimit, usage: Usage, amount: tuple[int, float]) -> AladdinError:
+    tokens, usd = amount
+    if limit.max_tokens is not None and not fits(usage, (tokens, 0.0), (limit.max_tokens, None)):
+        return _exceeded(
+            limit, "tokens", limit.max_tokens, usage.spent_tokens, usage.reserved_tokens, tokens
+        )
+    return _exceeded(limit, "usd", limit.max_usd or 0.0, usage.spent_usd, usage.reserved_usd, usd)
 
 
 def _exceeded(

@@ -1,8 +1,9 @@
 """Context pruning (spec 7.2): send an agent only the project data its task needs.
 
-A project's full context (every character and scene) quickly outgrows an
-agent's input budget (spec 7.1), so characters and scenes are ranked by
-relevance to the task and only the top few are kept. The default ranking is
+A project's full context (every episode, scene and character) quickly outgrows
+an agent's input budget (spec 7.1), so episodes, scenes and characters are
+ranked by relevance to the task and only the top few are kept. An episode the
+task names ("episode 2") comes first, and so do its scenes. The default ranking is
 lexical and free; a caller may pass a semantic `similarity` (embeddings)
 instead. Where the spec asks an LLM to pick entities, we rank locally: it is
 deterministic and spends no tokens.
@@ -57,8 +58,18 @@ def entity_text(entity: Mapping[str, Any]) -> str:
     return " ".join(_flatten({key: value for key, value in entity.items() if key != "id"}))
 
 
+_EPISODE_NUMBER: Final = re.compile(r"\b(?:episode|ep\.?)\s*(\d+)\b", re.IGNORECASE)
+
+
+def _episodes_named(task: str) -> set[int]:
+    return {int(number) for number in _EPISODE_NUMBER.findall(task)}
+
+
 def _mentioned(entity: Mapping[str, Any], label_key: str, task: str) -> bool:
-    label = entity.get(label_key)
+    number = entity.get("number" if label_key == "episode" else "episode")
+    if isinstance(number, int) and number in _episodes_named(task):
+        return True  # the episode itself, or one of its scenes
+    label = entity.get("title" if label_key == "episode" else label_key)
     if not isinstance(label, str) or not label.strip():
         return False
     pattern = r"(?<!\w)" + re.escape(label.strip().lower()) + r"(?!\w)"
@@ -144,19 +155,23 @@ def prune_context(
     similarity: Similarity | None = None,
     max_characters: int = 10,
     max_scenes: int = 5,
+    max_episodes: int = 3,
 ) -> dict[str, Any]:
-    """The project, the most relevant characters and scenes, the relationships
-    among the kept characters, and a one-line summary of what was left out."""
-    if max_characters < 0 or max_scenes < 0:
-        raise ValueError("max_characters and max_scenes must be >= 0")
+    """The project, the most relevant episodes, scenes and characters, the
+    relationships among the kept characters, and a one-line summary of what was
+    left out."""
+    if max_characters < 0 or max_scenes < 0 or max_episodes < 0:
+        raise ValueError("max_characters, max_scenes and max_episodes must be >= 0")
     score = similarity or lexical_similarity
     characters = _records(context.get("characters"))
     scenes = _records(context.get("scenes"))
     kept_characters = _top(characters, task, score, max_characters, "name")
     kept_scenes = _top(scenes, task, score, max_scenes, "title")
+    kept_episodes = _top(_records(context.get("episodes")), task, score, max_episodes, "episode")
     project = context.get("project")
     return {
         "project": dict(project) if isinstance(project, Mapping) else {},
+        "episodes": kept_episodes,
         "characters": kept_characters,
         "scenes": kept_scenes,
         "relationships": _relationships_between(

@@ -1,30 +1,31 @@
 """One department's work: the head selects specialists, runs them in parallel,
 reviews each output with the judge prompt (spec 6.3), retries or rejects weak
-work (spec 6.2), and synthesises the department report."""
+work (spec 6.2), and synthesises the department report.
+
+Failures stay local: a specialist that fails (its own role limit, a loop, a bad
+answer) is rejected and the others go on. Once the run's budget is spent, work
+not yet started is skipped (and listed in `omitted`), work in flight finishes,
+and the department reports what it has."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine import events
-from engine.budgets import BudgetLedger
-from engine.complexity import ModelTier, stronger
 from engine.concurrency import run_all
 from engine.errors import AladdinError, ErrorType
-from engine.ports import AgentSpec, EventSink, GraphStore, RunFinish, RunRecorder, RunStart
-from engine.quality import Decision, JudgeVerdict, Level, decide, judge_prompt, judge_schema
-from engine.runtime import AgentResult, AgentRunner, AgentTask
-from engine.schemas import SPECIALIST_SCHEMA, SYNTHESIS_SCHEMA, selection_schema
-
-# Below this overall score a retry also moves the specialist to a stronger model tier.
-ESCALATE_BELOW = 70.0
-SPECIALIST_ESTIMATE_MS = 2000
-# Errors that end the whole orchestration, not just one specialist.
-FATAL = frozenset({ErrorType.BUDGET_EXCEEDED})
+from engine.planning import omission
+from engine.ports import AgentSpec, RunFinish, RunStart
+from engine.quality import Decision, Level, decide
+from engine.resume import KEY_PARAM, checkpoint_key
+from engine.runtime import AgentResult, AgentTask
+from engine.schemas import SYNTHESIS_SCHEMA, selection_schema
+from engine.shared import Shared, Totals
+from engine.specialist import SpecialistOutcome, SpecialistWork
 
 
 @dataclass(frozen=True)
@@ -36,87 +37,33 @@ class DepartmentTeam:
     average_ms: float = 0.0  # from past runs; 0 when there are none yet
 
 
-@dataclass
-class Shared:
-    """What every department of one orchestration shares."""
-
-    root_id: str
-    project_id: int | None
-    prompt: str
-    context: dict[str, Any]
-    tier: ModelTier
-    runner: AgentRunner
-    recorder: RunRecorder
-    sink: EventSink
-    graph: GraphStore
-    ledger: BudgetLedger
-    max_parallel_specialists: int = 5
-    quality_threshold: float | None = None
-    agents_spawned: int = 0
-
-    async def emit(self, event: events.Event) -> None:
-        await self.sink.emit(self.root_id, event.type, event.payload, source_id=event.source_id)
-
-    async def canon_near(self, text: str) -> dict[str, Any]:
-        """The project context nearest in meaning to `text` (the request's when none)."""
-        if self.project_id is None:
-            return self.context
-        return await self.graph.relevant_context(self.project_id, text)
-
-    async def run(self, task: AgentTask) -> AgentResult:
-        task.root_id, task.project_id, task.ledgers = self.root_id, self.project_id, [self.ledger]
-        result = await self.runner.run(task)
-        if result.error is not None and result.error.type in FATAL:
-            raise result.error
-        return result
-
-
-@dataclass
-class SpecialistOutcome:
-    agent_id: str
-    task: str
-    status: str  # completed | failed | cancelled
-    decision: str = ""
-    overall: float | None = None
-    scores: dict[str, float] = field(default_factory=dict)
-    output: Any = None
-    attempts: int = 0
-    execution_id: str = ""
-    issues: list[str] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
-    error: str = ""
-
-    @property
-    def accepted(self) -> bool:
-        return self.status == "completed" and Decision(self.decision).is_accepted
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "agentId": self.agent_id,
-            "task": self.task,
-            "status": self.status,
-            "decision": self.decision,
-            "overallScore": self.overall,
-            "attempts": self.attempts,
-            "executionId": self.execution_id,
-            **({"error": self.error} if self.error else {}),
-        }
-
-
-class DepartmentRun:
-    def __init__(self, team: DepartmentTeam, task: str, relevance: float, shared: Shared) -> None:
+class DepartmentRun(SpecialistWork):
+    def __init__(
+        self,
+        team: DepartmentTeam,
+        task: str,
+        relevance: float,
+        shared: Shared,
+        max_specialists: int | None = None,
+    ) -> None:
         self.team, self.task, self.relevance, self.shared = team, task, relevance, shared
+        self.max_specialists = max_specialists
         self.execution_id = ""
         self.started = time.monotonic()
+        self.totals = Totals()
 
     async def run(self) -> dict[str, Any]:
+        if self.shared.budget_stop is not None:
+            return await self._skip()
         shared = self.shared
-        self.execution_id = await shared.recorder.start(
+        key = checkpoint_key("department", self.team.head.agent_id, shared.root_id, self.task)
+        # Resumed or retried: the department's row is reopened, its finished runs reused.
+        self.execution_id = shared.checkpoints.container(key) or await shared.recorder.start(
             RunStart(
                 agent=self.team.head,
                 kind="department",
                 prompt=self.task,
-                params={"relevance": self.relevance},
+                params={"relevance": self.relevance, KEY_PARAM: key},
                 parent_id=shared.root_id,
                 root_id=shared.root_id,
                 project_id=shared.project_id,
@@ -138,27 +85,63 @@ class DepartmentRun:
             await asyncio.shield(self._finish("cancelled", {"status": "cancelled"}))
             raise
         except AladdinError as error:
-            if error.type in FATAL:
-                await self._finish("failed", None, error.to_dict())
-                raise
             # One department's failure is its own; the others go on.
-            report = self._report([], "failed", error=error.to_dict())
+            status = "skipped" if error.details.get("reason") == "budget" else "failed"
+            report = self._report([], status, error=error.to_dict())
             await self.shared.emit(
                 events.department_complete(
-                    shared.root_id, self.team.slug, [], "failed", self.execution_id
+                    shared.root_id, self.team.slug, [], status, self.execution_id
                 )
             )
-        status = "completed" if report["status"] == "completed" else "failed"
+        status = report["status"] if report["status"] in {"completed", "skipped"} else "failed"
         await self._finish(status, report, report.get("error"))
         return report
 
+    async def _skip(self) -> dict[str, Any]:
+        """The budget ran out before this department's turn: a skipped row, no calls."""
+        self.execution_id = await self.shared.recorder.start(
+            RunStart(
+                agent=self.team.head,
+                kind="department",
+                prompt=self.task,
+                params={"relevance": self.relevance},
+                parent_id=self.shared.root_id,
+                root_id=self.shared.root_id,
+                project_id=self.shared.project_id,
+            )
+        )
+        self.shared.omit(self.team.slug, None, "the department was not started")
+        report = self._report([], "skipped", note="Skipped: the run's budget was spent.")
+        cause = str(self.shared.budget_stop or "the run's budget was spent")
+        error = {
+            "type": "budget_exceeded",
+            "message": f"Not started: {cause}",
+            "details": {"reason": "budget"},
+        }
+        await self._finish("skipped", report, error)
+        return report
+
     async def _finish(self, status: str, report: Any, error: dict[str, Any] | None = None) -> None:
+        if isinstance(report, dict):
+            report["metrics"] = self.totals.as_dict()
         await self.shared.recorder.finish(
-            self.execution_id, RunFinish(status=status, output=report, error=error)
+            self.execution_id,
+            RunFinish(
+                status=status,
+                output=report,
+                error=error,
+                input_tokens=self.totals.input_tokens,
+                output_tokens=self.totals.output_tokens,
+                cost=self.totals.cost,
+            ),
         )
 
+    async def _run(self, task: AgentTask) -> AgentResult:
+        """Every agent run of this department, so the department row sums them."""
+        return await self.shared.run(task, self.totals)
+
     async def _work(self) -> dict[str, Any]:
-        selection = await self._select()
+        selection = self._capped(await self._select())
         if not selection:
             return self._report([], "completed", note="The head found no specialist work needed.")
         outcomes = await self._run_specialists(selection)
@@ -177,8 +160,13 @@ class DepartmentRun:
             )
         )
         synthesis = await self._synthesise(accepted) if accepted else None
+        if synthesis is None and accepted:
+            synthesis = self._unsynthesised(accepted)
         outputs = [o.output for o in accepted]
         status = "completed" if accepted else "failed"
+        if not accepted and all(o.status == "skipped" for o in outcomes):
+            # The budget ran out before its specialists ran: skipped if it spent nothing.
+            status = "skipped" if self.totals.agent_runs == 0 else "failed"
         await self.shared.emit(
             events.department_complete(
                 self.shared.root_id, self.team.slug, outputs, status, self.execution_id
@@ -209,7 +197,7 @@ class DepartmentRun:
             "Assess how relevant this is to your department, then choose only the "
             "specialists needed, each with a precise sub-task."
         )
-        result = await self.shared.run(
+        result = await self._run(
             AgentTask(
                 spec=self.team.head,
                 prompt=prompt,
@@ -221,6 +209,8 @@ class DepartmentRun:
                 parent_id=self.execution_id,
             )
         )
+        if result.status == "skipped":
+            self.shared.omit(self.team.slug, self.team.head.agent_id, "specialist selection")
         if not result.ok:
             raise result.error or AladdinError(ErrorType.AGENT_FAILURE, "selection failed")
         chosen: dict[str, str] = {}
@@ -228,199 +218,29 @@ class DepartmentRun:
             chosen.setdefault(item["agentId"], item["task"])
         return [(by_id[agent_id], task) for agent_id, task in chosen.items()]
 
+    def _capped(self, selection: list[tuple[AgentSpec, str]]) -> list[tuple[AgentSpec, str]]:
+        """The plan was fitted to the budget with at most this many specialists here."""
+        cap = self.max_specialists
+        if cap is None or len(selection) <= cap:
+            return selection
+        for spec, _ in selection[cap:]:
+            self.shared.omitted.append(
+                omission(
+                    self.team.slug,
+                    spec.agent_id,
+                    "budget",
+                    f"the plan was fitted to the budget with {cap} specialist(s) here",
+                    stage="plan",
+                )
+            )
+        return selection[:cap]
+
     async def _run_specialists(
         self, selection: list[tuple[AgentSpec, str]]
     ) -> list[SpecialistOutcome]:
         return await run_all(
             [self._specialist(spec, task) for spec, task in selection],
             limit=self.shared.max_parallel_specialists,
-        )
-
-    async def _specialist(self, spec: AgentSpec, task: str) -> SpecialistOutcome:
-        outcome = SpecialistOutcome(agent_id=spec.agent_id, task=task, status="failed")
-        feedback: list[str] = []
-        tier, reason = self.shared.tier, ""
-        threshold = self._threshold(spec)
-        while True:
-            outcome.attempts += 1
-            result = await self._attempt(spec, task, feedback, tier, outcome.attempts, reason)
-            outcome.execution_id, outcome.status = result.execution_id, result.status
-            if not result.ok:
-                outcome.error = str(result.error) if result.error else result.status
-                outcome.decision = str(Decision.REJECT)
-                await self._complete_event(spec, outcome, result)
-                return outcome
-            outcome.output = result.output
-            try:
-                verdict = await self._judge(spec, task, result)
-            except AladdinError as error:
-                if error.type in FATAL:
-                    raise
-                # Work nobody could grade does not reach the report.
-                outcome.status, outcome.decision = "failed", str(Decision.REJECT)
-                outcome.error = f"review failed: {error}"
-                await self.shared.recorder.record_review(
-                    result.execution_id,
-                    scores={},
-                    decision=outcome.decision,
-                    review_status="rejected",
-                    reviewed_by_pk=self.team.head.pk,
-                    notes=outcome.error,
-                )
-                await self._complete_event(spec, outcome, result)
-                return outcome
-            decision = self._decide(
-                verdict, threshold, retries_left=outcome.attempts <= spec.max_retries
-            )
-            self._apply_verdict(outcome, verdict, decision)
-            await self._record_review(result.execution_id, outcome, verdict)
-            await self._complete_event(spec, outcome, result)
-            if decision is not Decision.RETRY:
-                return outcome
-            feedback = [*verdict.issues, *verdict.suggestions] or [
-                f"Your output scored {outcome.overall:.0f}/100; the bar is {threshold:.0f}."
-            ]
-            reason = f"score {outcome.overall:.0f} below threshold {threshold:.0f}: " + "; ".join(
-                verdict.issues[:3]
-            )
-            if (outcome.overall or 0) < ESCALATE_BELOW:
-                tier = stronger(tier)
-
-    async def _attempt(
-        self,
-        spec: AgentSpec,
-        task: str,
-        feedback: list[str],
-        tier: ModelTier,
-        attempt: int,
-        reason: str,
-    ) -> AgentResult:
-        shared = self.shared
-        shared.agents_spawned += 1
-        await shared.emit(
-            events.specialist_spawned(
-                shared.root_id,
-                self.team.slug,
-                spec.agent_id,
-                task,
-                int(spec.average_execution_ms) or SPECIALIST_ESTIMATE_MS,
-                attempt,
-            )
-        )
-
-        async def on_step(step: int, total: int, what: str) -> None:
-            await shared.emit(
-                events.specialist_executing(
-                    shared.root_id, self.team.slug, spec.agent_id, step / max(total, 1), what
-                )
-            )
-
-        return await shared.run(
-            AgentTask(
-                spec=spec,
-                prompt=f"{task}\n\n(Request: {shared.prompt})",
-                kind="specialist",
-                context=shared.context,
-                output_schema=SPECIALIST_SCHEMA,
-                schema_name="specialist_output",
-                feedback=feedback,
-                tier=tier,
-                parent_id=self.execution_id,
-                on_step=on_step,
-                retry_count=attempt - 1,
-                retry_reason=reason,
-            )
-        )
-
-    async def _judge(self, spec: AgentSpec, task: str, result: AgentResult) -> JudgeVerdict:
-        department = self.team.slug
-        output = json.dumps(result.output, ensure_ascii=False, indent=1)
-        # Consistency is judged against the canon nearest to what was written.
-        canon = await self.shared.canon_near(canon_query(result.output))
-        prompt = judge_prompt(
-            department, task, output, json.dumps(canon, ensure_ascii=False)[:12000]
-        )
-        review = await self.shared.run(
-            AgentTask(
-                spec=self.team.head,
-                prompt=prompt,
-                kind="review",
-                output_schema=judge_schema(department),
-                schema_name="quality_assessment",
-                tier=self.shared.tier,
-                parent_id=self.execution_id,
-                params={"reviewing": result.execution_id, "specialist": spec.agent_id},
-            )
-        )
-        if not review.ok:
-            raise review.error or AladdinError(ErrorType.AGENT_FAILURE, "review failed")
-        return JudgeVerdict.from_reply(review.output, department)
-
-    def _threshold(self, spec: AgentSpec) -> float:
-        if self.shared.quality_threshold is not None:
-            return self.shared.quality_threshold
-        return float(spec.quality_threshold)
-
-    def _decide(self, verdict: JudgeVerdict, threshold: float, retries_left: bool) -> Decision:
-        """Spec 6.2's matrix, plus the agent's own threshold: accepted work below it is
-        retried while retries remain; out of retries, weak work is accepted with
-        revision if it clears the minimum, else rejected."""
-        decision = verdict.decision(self.team.slug, Level.SPECIALIST)
-        below = verdict.overall(self.team.slug) < threshold
-        if decision is Decision.RETRY or (below and decision.is_accepted):
-            if retries_left:
-                return Decision.RETRY
-            if decision.is_accepted:
-                return Decision.ACCEPT_WITH_REVISION
-            return Decision.REJECT
-        return decision
-
-    def _apply_verdict(
-        self, outcome: SpecialistOutcome, verdict: JudgeVerdict, decision: Decision
-    ) -> None:
-        outcome.scores = {**verdict.scores, "overall": verdict.overall(self.team.slug)}
-        outcome.overall = outcome.scores["overall"]
-        outcome.decision = str(decision)
-        outcome.issues, outcome.suggestions = list(verdict.issues), list(verdict.suggestions)
-
-    async def _record_review(
-        self, execution_id: str, outcome: SpecialistOutcome, verdict: JudgeVerdict
-    ) -> None:
-        status = {
-            Decision.REJECT: "rejected",
-            Decision.RETRY: "revision-needed",
-            Decision.ACCEPT_WITH_REVISION: "revision-needed",
-        }.get(Decision(outcome.decision), "approved")
-        notes = "\n".join(
-            [
-                verdict.reasoning,
-                *(f"Issue: {i}" for i in verdict.issues),
-                *(f"Suggestion: {s}" for s in verdict.suggestions),
-            ]
-        ).strip()
-        await self.shared.recorder.record_review(
-            execution_id,
-            scores=outcome.scores,
-            decision=outcome.decision,
-            review_status=status,
-            reviewed_by_pk=self.team.head.pk,
-            notes=notes,
-        )
-
-    async def _complete_event(
-        self, spec: AgentSpec, outcome: SpecialistOutcome, result: AgentResult
-    ) -> None:
-        await self.shared.emit(
-            events.specialist_complete(
-                self.shared.root_id,
-                self.team.slug,
-                spec.agent_id,
-                outcome.output,
-                outcome.overall,
-                result.elapsed_ms,
-                outcome.decision,
-                result.execution_id,
-            )
         )
 
     def _review(
@@ -439,7 +259,7 @@ class DepartmentRun:
         suggestions = [s for o in outcomes for s in o.suggestions]
         return scores, str(decision), issues[:20], suggestions[:20]
 
-    async def _synthesise(self, accepted: list[SpecialistOutcome]) -> dict[str, Any]:
+    async def _synthesise(self, accepted: list[SpecialistOutcome]) -> dict[str, Any] | None:
         work = json.dumps(
             [{"specialist": o.agent_id, "task": o.task, "output": o.output} for o in accepted],
             ensure_ascii=False,
@@ -450,7 +270,7 @@ class DepartmentRun:
             "Synthesise one coherent department report: resolve conflicts between "
             "specialists, list the entities created, and name open issues."
         )
-        result = await self.shared.run(
+        result = await self._run(
             AgentTask(
                 spec=self.team.head,
                 prompt=prompt,
@@ -461,9 +281,25 @@ class DepartmentRun:
                 parent_id=self.execution_id,
             )
         )
+        if result.status == "skipped":
+            self.shared.omit(self.team.slug, self.team.head.agent_id, "department synthesis")
+            return None
         if not result.ok:
             raise result.error or AladdinError(ErrorType.AGENT_FAILURE, "synthesis failed")
         return dict(result.output)
+
+    def _unsynthesised(self, accepted: list[SpecialistOutcome]) -> dict[str, Any]:
+        """What the department has when its synthesis was skipped: the accepted work,
+        side by side, with its entities."""
+        outputs = [o.output if isinstance(o.output, dict) else {} for o in accepted]
+        return {
+            "summary": "Not synthesised (the run's budget was spent); accepted work: "
+            + " | ".join(str(o.get("summary", "")) for o in outputs),
+            "report": "\n\n".join(str(o.get("content", "")) for o in outputs),
+            "entities": [e for o in outputs for e in o.get("entities") or []],
+            "conflictsResolved": [],
+            "openIssues": ["The head's synthesis was skipped for budget."],
+        }
 
     def _report(
         self,
@@ -499,22 +335,14 @@ class DepartmentRun:
         }
 
 
-# Embedding time grows with text length; the gist of an output is in its first lines.
-CANON_QUERY_CHARS = 300
-
-
-def canon_query(output: Any) -> str:
-    """What an output is about, for finding the canon it must agree with: its summary,
-    the names of the entities it creates, then its content."""
-    if not isinstance(output, dict):
-        return str(output)[:CANON_QUERY_CHARS]
-    names = [str(e.get("name", "")) for e in output.get("entities") or [] if isinstance(e, dict)]
-    parts = [str(output.get("summary", "")), " ".join(names), str(output.get("content", ""))]
-    return " ".join(p for p in parts if p)[:CANON_QUERY_CHARS]
-
-
 def _no_output_error(outcomes: list[SpecialistOutcome]) -> dict[str, Any]:
     failed = [o for o in outcomes if o.status != "completed"]
+    if failed and all(o.status == "skipped" for o in failed):
+        return {
+            "type": "budget_exceeded",
+            "reason": "budget",
+            "message": f"The run's budget was spent before this work: {failed[0].error}",
+        }
     if failed:
         return {
             "type": "agent_failure",

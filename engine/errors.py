@@ -1,8 +1,9 @@
 """Error classes shared by the engine (spec 8.1).
 
-Every failure the engine reports carries an `ErrorType`, so retries, the
-circuit breaker, the API's exception handler and the monitoring page all
-agree on what went wrong without parsing messages.
+Every failure the engine reports carries an `ErrorType`, so retries (one
+strategy per class, engine/retry.py), the circuit breaker, the recorded run
+(`Execution.error_type`) and the `error` event agree on what went wrong
+without parsing messages.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ErrorType(StrEnum):
     BUDGET_EXCEEDED = "budget_exceeded"
     CIRCUIT_OPEN = "circuit_open"
     CANCELLED = "cancelled"
+    LOOP_DETECTED = "loop_detected"
 
 
 RETRYABLE: frozenset[ErrorType] = frozenset(
@@ -120,6 +122,17 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_json_safe(item) for item in value]
     return str(value)
+
+
+def exhausts_run_budget(error: BaseException | None) -> bool:
+    """A budget shared by the run (the orchestration's or the project's day) refused a
+    call. One agent reaching its own role limit (spec 7.1 maxTotal) is that agent's
+    failure only, and says nothing about what the rest of the run may still spend."""
+    return (
+        isinstance(error, AladdinError)
+        and error.type is ErrorType.BUDGET_EXCEEDED
+        and error.details.get("limit") != "agent"
+    )
 
 
 def counts_against_breaker(error: BaseException) -> bool:

@@ -1,8 +1,10 @@
-"""The 12 event types of spec 5.1, with the payload fields of spec 5.2.
+"""The 12 event types of spec 5.1, with the payload fields of spec 5.2, and two of
+ours: `orchestration-plan` (the plan fitted to the budget, with what it cut) and
+`agent-loop-detected` (an agent caught repeating its tool calls).
 
 Each event is built by one function here, so every emitter produces the same
 shape; EVENT_FIELDS lists the required payload keys per type, which the
-schema test and the API documentation use. Scores in events are fractions
+schema test checks. Scores in events are fractions
 (0..1) as in spec 5.2; Execution rows keep 0..100.
 """
 
@@ -39,6 +41,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "brain-storage": ("executionId", "success", "entities"),
     "orchestration-complete": ("executionId", "result", "metrics"),
     "error": ("executionId", "error", "context"),
+    "orchestration-plan": ("executionId", "departments", "omitted", "estimatedTokens"),
+    "agent-loop-detected": ("executionId", "agentId", "pattern", "calls", "action"),
 }
 EVENT_TYPES = tuple(EVENT_FIELDS)
 
@@ -142,6 +146,8 @@ def specialist_complete(
     elapsed_ms: int,
     decision: str,
     source: str,
+    *,
+    status: str = "completed",
 ) -> Event:
     return Event(
         "specialist-complete",
@@ -153,6 +159,7 @@ def specialist_complete(
             "qualityScore": fraction(overall),
             "executionTime": elapsed_ms,
             "decision": decision,
+            "status": status,  # completed | failed | skipped | cancelled
         },
         source,
     )
@@ -233,3 +240,32 @@ def orchestration_complete(root: str, result: dict[str, Any], metrics: dict[str,
 
 def error(root: str, message: str, context: dict[str, Any]) -> Event:
     return Event("error", {"executionId": root, "error": message, "context": context})
+
+
+def orchestration_plan(root: str, plan: dict[str, Any]) -> Event:
+    """The departments that run (with at most how many specialists each), what the
+    budget cut before the start, and the estimate the plan was fitted with."""
+    return Event("orchestration-plan", {"executionId": root, **plan})
+
+
+def agent_loop_detected(
+    root: str,
+    department: str,
+    agent_id: str,
+    pattern: str,
+    calls: tuple[str, ...],
+    action: str,
+    source: str,
+) -> Event:
+    return Event(
+        "agent-loop-detected",
+        {
+            "executionId": root,
+            "department": department,
+            "agentId": agent_id,
+            "pattern": pattern,
+            "calls": list(calls),
+            "action": action,
+        },
+        source,
+    )

@@ -18,9 +18,10 @@ from engine.breaker import BreakerRegistry
 from engine.budgets import BudgetLedger, Reservation, TokenLimits, estimate_tokens
 from engine.errors import AladdinError, ErrorType
 from engine.ports import CostEstimator, LLMClient, LLMRequest, LLMResponse
-from engine.retry import RetryAttempt, RetryConfig, call_with_retry
+from engine.retry import RetryAttempt, RetryConfig, RetryPolicy, call_with_retry
 
 RetryListener = Callable[[RetryAttempt], Awaitable[None]]
+CHARS_PER_TOKEN = 4  # as estimate_tokens counts
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,14 @@ class Gateway:
         *,
         costs: CostEstimator,
         breakers: BreakerRegistry | None = None,
-        retry: RetryConfig | None = None,
+        retry: RetryConfig | RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.client = client
         self.costs = costs
         self.breakers = breakers or BreakerRegistry()
-        self.retry = retry or RetryConfig()
+        self.retry = retry or RetryPolicy.default()
         self._sleep = sleep
         self._rng = rng
 
@@ -81,7 +82,7 @@ class Gateway:
                 details={"estimatedTokens": input_tokens, "maxInput": budget.limits.max_input},
             )
         request = replace(request, max_tokens=min(request.max_tokens, budget.limits.max_output))
-        reservations = self._reserve(request, input_tokens, budget.ledgers)
+        reservations = await self._reserve(request, input_tokens, budget.ledgers)
         attempts: list[RetryAttempt] = []
 
         async def remember(attempt: RetryAttempt) -> None:
@@ -98,19 +99,32 @@ class Gateway:
                 on_retry=remember,
             )
         except BaseException:
-            for ledger, reservation in reservations:
-                ledger.release(reservation)
+            await asyncio.shield(_release(reservations))
             raise
+        response = self._within_max_tokens(response, request.max_tokens)
         for ledger, reservation in reservations:
-            ledger.settle(reservation, response.total_tokens, response.cost)
+            await ledger.settle(reservation, response.total_tokens, response.cost)
         reasons = tuple(f"{a.error.type}: {a.error}" for a in attempts)
         return GatewayReply(response=response, retries=len(attempts), retry_reasons=reasons)
+
+    def _within_max_tokens(self, response: LLMResponse, max_tokens: int) -> LLMResponse:
+        """A provider that ignores max_tokens (some local servers do) must not charge
+        the run for it: the answer is cut at the limit and counted at the limit."""
+        if response.output_tokens <= max_tokens:
+            return response
+        cost = response.cost
+        if cost is not None:
+            cost = self.costs.estimate(response.model, response.input_tokens, max_tokens)
+        content = response.content
+        if content is not None:
+            content = content[: max_tokens * CHARS_PER_TOKEN]
+        return replace(response, content=content, output_tokens=max_tokens, cost=cost)
 
     async def _call_once(self, request: LLMRequest) -> LLMResponse:
         breaker = self.breakers.get(request.model)
         return await breaker.call(lambda: self.client.complete(request))
 
-    def _reserve(
+    async def _reserve(
         self, request: LLMRequest, input_tokens: int, ledgers: Sequence[BudgetLedger]
     ) -> list[tuple[BudgetLedger, Reservation]]:
         tokens = input_tokens + request.output_estimate
@@ -118,9 +132,13 @@ class Gateway:
         taken: list[tuple[BudgetLedger, Reservation]] = []
         try:
             for ledger in ledgers:
-                taken.append((ledger, ledger.reserve(tokens, usd)))
-        except AladdinError:
-            for ledger, reservation in taken:
-                ledger.release(reservation)
+                taken.append((ledger, await ledger.reserve(tokens, usd)))
+        except BaseException:
+            await asyncio.shield(_release(taken))
             raise
         return taken
+
+
+async def _release(reservations: Sequence[tuple[BudgetLedger, Reservation]]) -> None:
+    for ledger, reservation in reservations:
+        await ledger.release(reservation)

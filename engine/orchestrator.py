@@ -1,5 +1,10 @@
-"""The master orchestrator (spec 3.1): context, analysis, departments in parallel,
-validation, brain storage, aggregation into the ExecuteResponse of spec 11.1."""
+"""The master orchestrator (spec 3.1): context, analysis, a plan fitted to the budget,
+departments in parallel, validation, brain storage, aggregation into the
+ExecuteResponse of spec 11.1.
+
+How a run ends is in `stopReason`: completed, budget_exhausted, cancelled, failed or
+loop_detected (see docs/architecture.md, "How a run ends"). Only a run that produced
+nothing fails; what the budget cut is listed in `omitted`."""
 
 from __future__ import annotations
 
@@ -14,12 +19,15 @@ from engine import events
 from engine.budgets import BudgetLedger
 from engine.complexity import Complexity, assess_complexity, tier_for_score
 from engine.concurrency import run_all
-from engine.department import DepartmentRun, DepartmentTeam, Shared
+from engine.department import DepartmentRun, DepartmentTeam
 from engine.errors import AladdinError, ErrorType
+from engine.planning import Assignment, Estimator, FittedPlan, Room, fit_plan
 from engine.ports import AgentSpec, EventSink, GraphStore, RunFinish, RunRecorder
 from engine.quality import Decision, Level, decide
+from engine.resume import Checkpoints
 from engine.runtime import AgentRunner, AgentTask
 from engine.schemas import VALIDATION_SCHEMA, plan_schema
+from engine.shared import Shared, Totals
 
 DEPARTMENT_ESTIMATE_MS = 5000
 RECOMMENDATION = {
@@ -56,6 +64,12 @@ class OrchestrationRequest:
     quality_threshold: float | None = None
     # False when results are placeholders (the demo model): canon must stay real.
     store_results: bool = True
+    # Resumed or retried: reuse every run an earlier attempt of this root finished.
+    resume: bool = False
+    # The project's choices: stop in `paused` at the budget instead of finishing short;
+    # end in `awaiting_approval` instead of storing results in the brain.
+    pause_at_budget: bool = False
+    hold_for_approval: bool = False
 
 
 @dataclass
@@ -96,7 +110,10 @@ class Orchestrator:
                     root, request.project_uid, request.prompt, _complexity_label(plan.complexity)
                 )
             )
-            reports = await self._departments(plan, shared)
+            fitted = await self._fit(plan, team, shared)
+            reports = await self._departments(fitted.kept, shared)
+            if request.pause_at_budget and shared.budget_stop is not None:
+                return await self._pause(request, shared, reports, started)
             response = await self._conclude(request, team, shared, reports, started)
         except asyncio.CancelledError:
             await asyncio.shield(
@@ -112,6 +129,41 @@ class Orchestrator:
             raise
         except AladdinError as error:
             return await self._fail(request, ledger, started, shared, error, "failed")
+        return response
+
+    async def _pause(
+        self,
+        request: OrchestrationRequest,
+        shared: Shared,
+        reports: list[dict[str, Any]],
+        started: float,
+    ) -> dict[str, Any]:
+        """The project pauses at its budget: nothing is concluded, every finished run is
+        a checkpoint, and the run goes on from there when resumed with more budget."""
+        metrics = self._metrics(shared, started)
+        response = {
+            "executionId": request.root_id,
+            "status": "paused",
+            "stopReason": "budget_paused",
+            "omitted": shared.omitted,
+            "departmentReports": reports,
+            "budget": str(shared.budget_stop),
+            "metrics": metrics,
+        }
+        await self._finish_root(request.root_id, "paused", response, shared)
+        message = f"Paused at the budget: {shared.budget_stop}. Raise the budget, then resume."
+        await self._emit(
+            events.error(
+                request.root_id,
+                message,
+                {
+                    "type": str(ErrorType.BUDGET_EXCEEDED),
+                    "status": "paused",
+                    "stopReason": "budget_paused",
+                    "metrics": metrics,
+                },
+            )
+        )
         return response
 
     async def fail_early(
@@ -169,7 +221,7 @@ class Orchestrator:
             else {}
         )
         complexity = assess_complexity(request.prompt, context)
-        return Shared(
+        shared = Shared(
             root_id=request.root_id,
             project_id=request.project_id,
             prompt=request.prompt,
@@ -183,6 +235,9 @@ class Orchestrator:
             max_parallel_specialists=self.settings.max_parallel_specialists,
             quality_threshold=request.quality_threshold,
         )
+        if request.resume:
+            shared.checkpoints = Checkpoints.of(await self.recorder.checkpoints(request.root_id))
+        return shared
 
     async def _plan(self, request: OrchestrationRequest, team: Team, shared: Shared) -> _Plan:
         complexity = assess_complexity(request.prompt, shared.context)
@@ -230,26 +285,42 @@ class Orchestrator:
             )
         return plan
 
-    async def _departments(self, plan: _Plan, shared: Shared) -> list[dict[str, Any]]:
-        for department, relevance, _ in plan.assignments:
+    async def _fit(self, plan: _Plan, team: Team, shared: Shared) -> FittedPlan:
+        """Cut the plan to what the run's budget and the project's day have left."""
+        estimator = Estimator(getattr(self.runner.gateway, "costs", None))
+        fitted = fit_plan(
+            plan.assignments,
+            Room.of(shared.ledger),
+            estimator,
+            validation=estimator.agent(team.orchestrator),
+        )
+        shared.omitted.extend(fitted.omitted)
+        await self._emit(events.orchestration_plan(shared.root_id, fitted.as_event()))
+        return fitted
+
+    async def _departments(self, plan: list[Assignment], shared: Shared) -> list[dict[str, Any]]:
+        for assignment in plan:
             await self._emit(
                 events.department_assigned(
                     shared.root_id,
-                    department.slug,
-                    relevance,
-                    int(department.average_ms) or DEPARTMENT_ESTIMATE_MS,
+                    assignment.team.slug,
+                    assignment.relevance,
+                    int(assignment.team.average_ms) or DEPARTMENT_ESTIMATE_MS,
                 )
             )
         runs = [
             self._cancellable(
-                DepartmentRun(department, task, relevance, shared).run(), department.slug
+                DepartmentRun(
+                    a.team, a.task, a.relevance, shared, max_specialists=a.max_specialists
+                ).run(),
+                a.team.slug,
             )
-            for department, relevance, task in plan.assignments
+            for a in plan
         ]
         return await run_all(
             runs,
             limit=self.settings.max_parallel_departments,
-            names=[d.slug for d, _, _ in plan.assignments],
+            names=[a.team.slug for a in plan],
             tasks=self.department_tasks,
         )
 
@@ -261,8 +332,15 @@ class Orchestrator:
         reports: list[dict[str, Any]],
         started: float,
     ) -> dict[str, Any]:
-        done = [r for r in reports if r["status"] == "completed"]
+        done = [r for r in reports if r["status"] == "completed" and r.get("report")]
         if not done:
+            if shared.budget_stop is not None:
+                raise AladdinError(
+                    ErrorType.BUDGET_EXCEEDED,
+                    "The budget ran out before any department produced accepted work: "
+                    f"{shared.budget_stop}",
+                    details={"departmentReports": reports, **shared.budget_stop.details},
+                )
             first = next((r.get("error") for r in reports if r.get("error")), None) or {}
             raise AladdinError(
                 ErrorType(first.get("type", "agent_failure")),
@@ -276,11 +354,18 @@ class Orchestrator:
         await self._emit(
             events.quality_validation(shared.root_id, overall, consistency, str(decision), issues)
         )
-        stored = await self._store(request, shared, done, recommendation)
+        held = _awaits_approval(request, recommendation)
+        stored = 0 if held else await self._store(request, shared, done, recommendation)
+        if held:
+            note = "awaiting approval: nothing is stored until a person approves it"
+            await self._emit(events.brain_storage(shared.root_id, True, 0, note))
         metrics = self._metrics(shared, started)
+        status = "awaiting_approval" if held else "completed"
         response = {
             "executionId": request.root_id,
-            "status": "completed",
+            "status": status,
+            "stopReason": _stop_reason(shared),
+            "omitted": shared.omitted,
             "departmentReports": reports,
             "overallQuality": round(overall, 2),
             "consistency": round(consistency, 2),
@@ -290,7 +375,7 @@ class Orchestrator:
             "entitiesStored": stored,
             "metrics": metrics,
         }
-        await self._finish_root(request.root_id, "completed", response, shared.ledger)
+        await self._finish_root(request.root_id, status, response, shared)
         await self._emit(
             events.orchestration_complete(
                 shared.root_id,
@@ -299,6 +384,8 @@ class Orchestrator:
                     "overallQuality": events.fraction(overall),
                     "consistency": events.fraction(consistency),
                     "recommendation": recommendation,
+                    "stopReason": response["stopReason"],
+                    "omitted": len(shared.omitted),
                 },
                 metrics,
             )
@@ -319,6 +406,9 @@ class Orchestrator:
             ensure_ascii=False,
             indent=1,
         )
+        if shared.budget_stop is not None:
+            shared.omit("", team.orchestrator.agent_id, "cross-department validation")
+            return overall, sum(own) / len(own), _skipped_validation(done)
         result = await shared.run(
             AgentTask(
                 spec=team.orchestrator,
@@ -335,6 +425,9 @@ class Orchestrator:
                 ),
             )
         )
+        if result.status == "skipped":
+            shared.omit("", team.orchestrator.agent_id, "cross-department validation")
+            return overall, sum(own) / len(own), _skipped_validation(done)
         if not result.ok:
             raise result.error or AladdinError(ErrorType.AGENT_FAILURE, "validation failed")
         cross = float(result.output["consistencyScore"])
@@ -361,12 +454,20 @@ class Orchestrator:
         await self._emit(events.brain_storage(shared.root_id, True, stored))
         return stored
 
-    def _metrics(self, shared: Shared, started: float) -> dict[str, Any]:
+    @staticmethod
+    def _metrics(shared: Shared | None, started: float) -> dict[str, Any]:
+        """Totals of the agent runs under the root; tokensUsed is what the budget saw."""
+        if shared is not None:
+            shared.checkpoints.settle(shared.totals)  # what earlier attempts paid
+        totals = (shared.totals if shared else Totals()).as_dict()
         return {
             "totalTime": int((time.monotonic() - started) * 1000),
-            "tokensUsed": shared.ledger.spent_tokens,
-            "agentsSpawned": shared.agents_spawned,
-            "cost": None if shared.ledger.cost_unknown else round(shared.ledger.spent_usd, 6),
+            "tokensUsed": totals["totalTokens"],
+            "inputTokens": totals["inputTokens"],
+            "outputTokens": totals["outputTokens"],
+            "agentsSpawned": shared.agents_spawned if shared else 0,
+            "agentRuns": totals["agentRuns"],
+            "cost": totals["cost"],
         }
 
     async def _finish_root(
@@ -374,18 +475,19 @@ class Orchestrator:
         root_id: str,
         status: str,
         output: dict[str, Any],
-        ledger: BudgetLedger,
+        shared: Shared | None,
         error: dict[str, Any] | None = None,
     ) -> None:
+        totals = shared.totals if shared else None
         await self.recorder.finish(
             root_id,
             RunFinish(
                 status=status,
                 output=output,
                 error=error,
-                input_tokens=ledger.spent_tokens,
-                output_tokens=0,
-                cost=None if ledger.cost_unknown else ledger.spent_usd,
+                input_tokens=totals.input_tokens if totals else 0,
+                output_tokens=totals.output_tokens if totals else 0,
+                cost=totals.cost if totals else 0.0,
             ),
         )
 
@@ -403,15 +505,12 @@ class Orchestrator:
             for task in self.department_tasks.values()
             if task.done() and not task.cancelled() and task.exception() is None
         ]
-        metrics = {
-            "totalTime": int((time.monotonic() - started) * 1000),
-            "tokensUsed": ledger.spent_tokens,
-            "agentsSpawned": shared.agents_spawned if shared else 0,
-            "cost": None if ledger.cost_unknown else round(ledger.spent_usd, 6),
-        }
+        metrics = self._metrics(shared, started)
         response = {
             "executionId": request.root_id,
             "status": status,
+            "stopReason": _failure_reason(status, error, shared),
+            "omitted": shared.omitted if shared else [],
             "departmentReports": reports,
             "overallQuality": 0.0,
             "consistency": 0.0,
@@ -419,15 +518,55 @@ class Orchestrator:
             "error": error.to_dict(),
             "metrics": metrics,
         }
-        await self._finish_root(request.root_id, status, response, ledger, error.to_dict())
+        await self._finish_root(request.root_id, status, response, shared, error.to_dict())
         await self._emit(
             events.error(
                 request.root_id,
                 str(error),
-                {"type": str(error.type), "status": status, "metrics": metrics},
+                {
+                    "type": str(error.type),
+                    "status": status,
+                    "stopReason": response["stopReason"],
+                    "metrics": metrics,
+                },
             )
         )
         return response
+
+
+def _stop_reason(shared: Shared) -> str:
+    """Why a run that produced something ended where it did."""
+    if shared.budget_stop is not None:
+        return "budget_exhausted"
+    if shared.loops_stopped:
+        return "loop_detected"
+    return "completed"
+
+
+def _failure_reason(status: str, error: AladdinError, shared: Shared | None) -> str:
+    if status == "cancelled":
+        return "cancelled"
+    if (shared is not None and shared.budget_stop is not None) or (
+        error.type is ErrorType.BUDGET_EXCEEDED
+    ):
+        return "budget_exhausted"
+    if error.type is ErrorType.LOOP_DETECTED:
+        return "loop_detected"
+    return "failed"
+
+
+def _awaits_approval(request: OrchestrationRequest, recommendation: str) -> bool:
+    return (
+        request.hold_for_approval
+        and recommendation == "ingest"
+        and request.project_id is not None
+        and request.store_results
+    )
+
+
+def _skipped_validation(done: list[dict[str, Any]]) -> list[str]:
+    own = [issue for r in done for issue in r["issues"]]
+    return ["Cross-department validation was skipped: the run's budget was spent.", *own][:10]
 
 
 def _storage_skipped(request: OrchestrationRequest, recommendation: str) -> str:

@@ -56,6 +56,9 @@ class AgentSpec:
     description: str = ""
     pk: int | None = None
     average_execution_ms: float = 0.0  # from past runs; 0 when there are none yet
+    average_tokens: float = 0.0  # per run, from past runs; 0 when there are none yet
+    average_cost: float | None = None  # USD per run from past runs; None when unknown
+    loop_detection: str = "stop"  # off | warn | stop (see engine.runtime.LoopGuard)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,21 @@ class RunRef:
     project_id: int | None
 
 
+@dataclass(frozen=True)
+class ToolCallRecord:
+    """One tool call as the RunRecorder stores it."""
+
+    execution_id: str
+    call_id: str
+    name: str
+    tool_pk: int | None
+    arguments: Any
+    output: Any
+    error: str
+    started_at: Any  # an aware datetime
+    duration_ms: int
+
+
 class ToolExecutor(Protocol):
     """Parses and validates the model's arguments (raw JSON text), rate-limits, runs
     and records one tool call. Tool errors come back as ToolOutcome.error, not raised."""
@@ -169,6 +187,22 @@ class RunFinish:
     review_notes: str = ""
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """A run of an orchestration as recorded, for resuming it (see engine.resume)."""
+
+    execution_id: str
+    key: str  # the checkpoint key the run was started with
+    kind: str
+    status: str
+    output: Any = None
+    raw_output: str = ""
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float | None = 0.0
+
+
 class RunRecorder(Protocol):
     """Persists runs: one row per agent run, updated as it goes."""
 
@@ -188,6 +222,12 @@ class RunRecorder(Protocol):
         reviewed_by_pk: int | None,
         notes: str,
     ) -> None: ...
+
+    async def record_tool_call(self, call: ToolCallRecord) -> None: ...
+
+    async def checkpoints(self, root_id: str) -> list[Checkpoint]:
+        """The runs under an orchestration that carry a checkpoint key, oldest first."""
+        ...
 
 
 class EventSink(Protocol):

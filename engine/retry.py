@@ -1,19 +1,23 @@
-"""Retries with linear, exponential or Fibonacci backoff (spec 8.2).
+"""Retries with linear, exponential or Fibonacci backoff (spec 8.2), per error class.
 
-Times are in seconds (the spec's milliseconds, divided by 1000). `sleep` and
-`rng` are parameters so tests measure delays without waiting.
+Each transient error class of spec 8.1 has its own strategy and attempt limit
+(`RetryPolicy`): rate limits back off exponentially and honour Retry-After,
+timeouts wait linearly, network errors follow Fibonacci; permanent errors
+(validation, authentication, ...) are never retried. Times are in seconds (the
+spec's milliseconds, divided by 1000). `sleep` and `rng` are parameters so tests
+measure delays without waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 
-from engine.errors import AladdinError
+from engine.errors import RETRYABLE, AladdinError, ErrorType
 
 T = TypeVar("T")
 
@@ -46,6 +50,65 @@ class RetryConfig:
             raise ValueError(f"multiplier must be >= 0, got {self.multiplier}")
         # Accept plain strings from settings or the admin, fail on typos.
         object.__setattr__(self, "strategy", RetryStrategy(self.strategy))
+
+
+# Spec 8.1's strategy per transient class; every other class is not retried.
+DEFAULT_STRATEGIES: Mapping[ErrorType, RetryStrategy] = {
+    ErrorType.RATE_LIMIT: RetryStrategy.EXPONENTIAL,
+    ErrorType.TIMEOUT: RetryStrategy.LINEAR,
+    ErrorType.NETWORK_ERROR: RetryStrategy.FIBONACCI,
+    ErrorType.SERVICE_UNAVAILABLE: RetryStrategy.EXPONENTIAL,
+}
+# A provider asking us to wait longer than this is not waited for: the call fails at
+# once, releasing its budget reservations, instead of holding the run for an hour.
+DEFAULT_MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A RetryConfig per error class; a class without one is not retried."""
+
+    configs: Mapping[ErrorType, RetryConfig] = field(default_factory=dict)
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
+
+    def __post_init__(self) -> None:
+        permanent = sorted(str(kind) for kind in self.configs if kind not in RETRYABLE)
+        if permanent:
+            raise ValueError(f"permanent errors are never retried: {', '.join(permanent)}")
+        if self.max_retry_after < 0:
+            raise ValueError(f"max_retry_after must be >= 0, got {self.max_retry_after}")
+
+    @classmethod
+    def default(
+        cls, base: RetryConfig | None = None, *, max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
+    ) -> RetryPolicy:
+        """Spec 8.1's strategies, each with `base`'s attempts, delays and jitter."""
+        base = base or RetryConfig()
+        configs = {kind: replace(base, strategy=s) for kind, s in DEFAULT_STRATEGIES.items()}
+        return cls(configs, max_retry_after)
+
+    def for_error(self, error: AladdinError) -> RetryConfig | None:
+        return self.configs.get(error.type)
+
+
+def parse_policy(
+    text: str, base: RetryConfig, *, max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
+) -> RetryPolicy:
+    """`rate_limit=exponential-backoff:5,timeout=linear:2,network_error=off` over the
+    defaults: per class a strategy and optionally its attempts, or `off`."""
+    configs = dict(RetryPolicy.default(base).configs)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        kind = ErrorType(name.strip())
+        strategy, _, attempts = value.strip().partition(":")
+        if strategy == "off":
+            configs.pop(kind, None)
+            continue
+        config = replace(base, strategy=RetryStrategy(strategy))
+        if attempts:
+            config = replace(config, max_attempts=int(attempts))
+        configs[kind] = config
+    return RetryPolicy(configs, max_retry_after)
 
 
 @dataclass(frozen=True)
@@ -97,15 +160,34 @@ def _delay_for(
     return min(max(delay, error.retry_after), ceiling)
 
 
+def _config_for(error: AladdinError, policy: RetryConfig | RetryPolicy) -> RetryConfig | None:
+    if isinstance(policy, RetryPolicy):
+        return policy.for_error(error)
+    return policy if error.retryable else None
+
+
+def _too_long(error: AladdinError, policy: RetryConfig | RetryPolicy) -> bool:
+    limit = policy.max_retry_after if isinstance(policy, RetryPolicy) else None
+    if limit is None or error.retry_after is None or error.retry_after <= limit:
+        return False
+    error.details["retryAfterRefused"] = error.retry_after
+    error.message += (
+        f" The provider asked to wait {error.retry_after:.0f} s, longer than the "
+        f"{limit:.0f} s allowed (ALADDIN_RETRY_AFTER_MAX_SECONDS); not retried."
+    )
+    return True
+
+
 async def call_with_retry(
     fn: Callable[[], Awaitable[T]],
-    config: RetryConfig,
+    config: RetryConfig | RetryPolicy,
     *,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rng: Callable[[], float] = random.random,
     on_retry: Callable[[RetryAttempt], Awaitable[None]] | None = None,
 ) -> T:
-    """Await `fn()`, retrying transient `AladdinError`s per `config`.
+    """Await `fn()`, retrying transient `AladdinError`s per `config` (one config for
+    every transient class, or a RetryPolicy with one per class).
 
     Anything else (permanent errors, plain exceptions, cancellation) propagates
     at once. The error finally raised carries `details["attempts"]`.
@@ -116,10 +198,11 @@ async def call_with_retry(
         try:
             return await fn()
         except AladdinError as error:
-            if not error.retryable or attempt >= config.max_attempts:
+            chosen = _config_for(error, config)
+            if chosen is None or attempt >= chosen.max_attempts or _too_long(error, config):
                 error.details["attempts"] = attempt
                 raise
-            delay = _delay_for(error, attempt - 1, config, rng)
+            delay = _delay_for(error, attempt - 1, chosen, rng)
             if on_retry is not None:
-                await on_retry(RetryAttempt(attempt, delay, error, config.max_attempts))
+                await on_retry(RetryAttempt(attempt, delay, error, chosen.max_attempts))
             await sleep(delay)

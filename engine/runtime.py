@@ -2,7 +2,11 @@
 
 Every run is recorded from start to finish through the RunRecorder, whatever
 happens: a failure is stored with its error class, a cancellation is stored as
-cancelled, and the raw text of an unparseable answer is kept.
+cancelled, and the raw text of an unparseable answer is kept. A run whose first
+call the run's budget refuses, or that is never started because the budget is
+spent, is recorded as `skipped` (reason `budget`). An agent that repeats a tool
+call (same tool, same arguments, 3 times) or alternates between two (A, B, A, B)
+is stopped with `loop_detected`, its messages and tool calls kept.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 from engine.budgets import ROLE_LIMITS, BudgetLedger, TokenLimits
 from engine.complexity import ModelTier
-from engine.errors import AladdinError, ErrorType
+from engine.errors import AladdinError, ErrorType, exhausts_run_budget
 from engine.gateway import CallBudget, Gateway, RetryListener
 from engine.ports import (
     AgentSpec,
@@ -34,6 +38,47 @@ from engine.ports import (
 
 CONTEXT_KEYS = ("project", "episodes", "scenes", "characters", "relationships")
 StepListener = Callable[[int, int, str], Awaitable[None]]
+REPEATS_FOR_A_LOOP = 3
+
+
+@dataclass(frozen=True)
+class LoopReport:
+    execution_id: str
+    agent_id: str
+    department: str
+    pattern: str  # "repeat" | "alternation"
+    calls: tuple[str, ...]  # the tool calls that make the loop, as name(arguments)
+    action: str  # "warn" | "stop"
+
+
+LoopListener = Callable[[LoopReport], Awaitable[None]]
+
+
+class LoopGuard:
+    """Spots an agent going round in circles on its tool calls: the same call (tool
+    and arguments) a third time, or two calls alternating (A, B, A, B)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.reported = False
+
+    def see(self, call: ToolCallRequest) -> str:
+        """Note one requested call; the loop's pattern if it closes one, else ''."""
+        self.calls.append(f"{call.name}({_canonical(call.arguments)})")
+        if self.calls.count(self.calls[-1]) >= REPEATS_FOR_A_LOOP:
+            return "repeat"
+        last = self.calls[-4:]
+        if len(last) == 4 and last[0] == last[2] and last[1] == last[3] and last[0] != last[1]:
+            return "alternation"
+        return ""
+
+
+def _canonical(arguments: str) -> str:
+    """The same arguments written differently ({"a":1} vs { "a": 1 }) are the same call."""
+    try:
+        return json.dumps(json.loads(arguments or "{}"), sort_keys=True, ensure_ascii=False)
+    except json.JSONDecodeError:
+        return arguments.strip()
 
 
 @dataclass
@@ -57,6 +102,7 @@ class AgentTask:
     limits_role: str = ""
     on_step: StepListener | None = None
     on_retry: RetryListener | None = None
+    on_loop: LoopListener | None = None
     retry_count: int = 0
     retry_reason: str = ""
 
@@ -96,10 +142,12 @@ class _Progress:
     cost: float | None = 0.0
     model: str = ""
     tool_calls: int = 0
+    llm_calls: int = 0
     llm_retries: int = 0
     retry_reasons: list[str] = field(default_factory=list)
 
     def add(self, response: LLMResponse, retries: int, reasons: Sequence[str]) -> None:
+        self.llm_calls += 1
         self.input_tokens += response.input_tokens
         self.output_tokens += response.output_tokens
         self.model = response.model or self.model
@@ -150,7 +198,11 @@ class AgentRunner:
             )
             result.status = "completed"
         except AladdinError as error:
-            result.status, result.error = "failed", error
+            # Refused before it spent anything: the run never really started.
+            skipped = exhausts_run_budget(error) and progress.llm_calls == 0
+            result.status, result.error = ("skipped" if skipped else "failed"), error
+            if skipped:
+                error.details["reason"] = "budget"
             result.raw_output = error.details.pop("rawOutput", "")
             progress.count_failed_attempts(error)
         except asyncio.CancelledError:
@@ -164,6 +216,33 @@ class AgentRunner:
             result.error = AladdinError(ErrorType.UNKNOWN_ERROR, f"{type(exc).__name__}: {exc}")
         result.elapsed_ms = int((time.monotonic() - started) * 1000)
         await self._finish(task, result, progress, messages)
+        return result
+
+    async def skip(self, task: AgentTask, cause: AladdinError) -> AgentResult:
+        """Record a run that is not started because the run's budget is spent."""
+        execution_id = await self.recorder.start(
+            RunStart(
+                agent=task.spec,
+                kind=task.kind,
+                prompt=task.prompt,
+                params=task.params,
+                parent_id=task.parent_id,
+                root_id=task.root_id,
+                project_id=task.project_id,
+            )
+        )
+        error = AladdinError(
+            ErrorType.BUDGET_EXCEEDED,
+            f"Not started: {cause}",
+            details={**cause.details, "reason": "budget"},
+        )
+        result = AgentResult(
+            execution_id=execution_id,
+            root_id=task.root_id or execution_id,
+            status="skipped",
+            error=error,
+        )
+        await self.recorder.finish(execution_id, RunFinish(status="skipped", error=error.to_dict()))
         return result
 
     async def _finish(
@@ -213,6 +292,7 @@ class AgentRunner:
                 "ALADDIN_DEFAULT_MODEL.",
             )
         repaired = False
+        guard = LoopGuard()
         for step in range(1, spec.max_agent_steps + 1):
             if task.on_step is not None:
                 await task.on_step(step, spec.max_agent_steps, "thinking")
@@ -224,11 +304,17 @@ class AgentRunner:
             response = reply.response
             progress.add(response, reply.retries, reply.retry_reasons)
             if response.tool_calls:
+                await self._check_loop(task, ref, guard, response)
                 await self._run_tools(task, ref, messages, response, progress)
                 continue
             text = response.content or ""
             messages.append({"role": "assistant", "content": text})
             if task.output_schema is None:
+                if not text.strip():  # an empty answer is not a result (finish_reason aside)
+                    raise AladdinError(
+                        ErrorType.VALIDATION_ERROR,
+                        f"{spec.agent_id} answered with nothing; try again or check its model.",
+                    )
                 return text, text
             parsed, problem = parse_structured(text, task.output_schema)
             if problem is None:
@@ -246,6 +332,38 @@ class AgentRunner:
             f"{spec.agent_id} used all {spec.max_agent_steps} steps without a final answer; "
             "raise its max agent steps in the admin or simplify the task.",
         )
+
+    async def _check_loop(
+        self, task: AgentTask, ref: RunRef, guard: LoopGuard, response: LLMResponse
+    ) -> None:
+        """Stop (or warn about) a loop before the call that closes it runs."""
+        mode = task.spec.loop_detection
+        if mode == "off":
+            return
+        pattern = next(filter(None, (guard.see(call) for call in response.tool_calls)), "")
+        if not pattern or (mode == "warn" and guard.reported):
+            return
+        guard.reported = True
+        calls = tuple(guard.calls[-4:])
+        if task.on_loop is not None:
+            await task.on_loop(
+                LoopReport(
+                    ref.execution_id,
+                    task.spec.agent_id,
+                    task.spec.department or "",
+                    pattern,
+                    calls,
+                    mode,
+                )
+            )
+        if mode == "stop":
+            raise AladdinError(
+                ErrorType.LOOP_DETECTED,
+                f"{task.spec.agent_id} was stopped in a tool-call loop ({pattern}: "
+                f"{', '.join(calls[-3:])}). Its messages and tool calls so far are kept; "
+                "set its loop detection to warn or off in the admin to let it go on.",
+                details={"pattern": pattern, "calls": list(calls)},
+            )
 
     def _request(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -27,6 +28,26 @@ def group_name(execution_id: str) -> str:
 
 ALL_EXECUTIONS_GROUP = "execution.all"
 
+# Apps above this one (webhooks) listen to the event log by registering here.
+EventListener = Callable[[str, ExecutionEvent, dict[str, Any]], Awaitable[None]]
+_listeners: list[EventListener] = []
+
+
+def add_event_listener(listener: EventListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+async def notify_listeners(root_id: str, event: ExecutionEvent) -> None:
+    if not _listeners:
+        return
+    message = event_message(root_id, event)
+    for listener in _listeners:
+        try:
+            await listener(root_id, event, message)
+        except Exception:  # a listener's failure never stops the run
+            logger.exception("event listener %r failed on %s", listener, event.type)
+
 
 class DjangoEventSink:
     def __init__(self) -> None:
@@ -40,6 +61,7 @@ class DjangoEventSink:
         async with self._locks[root_id]:
             event = await self._write(root_id, type, payload, source_id)
         await announce(root_id, event)
+        await notify_listeners(root_id, event)
         return event.sequence
 
     async def _write(

@@ -1,76 +1,157 @@
-"""Keeping the run records truthful and bounded: interrupted runs, retention."""
+"""Keeping the run records truthful and bounded: interrupted runs, retention.
+
+A run is interrupted when nothing will ever finish it: its process stopped
+(restart, crash, kill) before or while it ran. Such runs are told apart from
+live ones by evidence, never by assumption:
+- its process (Execution.worker, host:pid) was on this host and is gone; or
+- its heartbeat (updated_at) is older than ALADDIN_HEARTBEAT_TIMEOUT_SECONDS; or
+- it waits on a broker that no worker took for ALADDIN_QUEUE_TIMEOUT_SECONDS.
+Every change here is conditional, like the recorder's, so a run that is in fact
+alive and writes at the same moment is never overwritten, nor overwrites this.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from executions.models import Execution
+from executions.budgets import release_holds
+from executions.liveness import gone_from_this_host
+from executions.models import BudgetAccount, BudgetHold, Execution
 
 UNFINISHED = (Execution.Status.PENDING, Execution.Status.RUNNING, Execution.Status.RETRY)
+# A hold no run claims (a direct agent run's) is surely stale after this long.
+UNOWNED_HOLD_AGE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class CleanupReport:
     interrupted: int
     purged: int
+    orphans: int = 0
+    released_holds: int = 0
+    resumed: int = 0
 
 
 def heartbeat_deadline() -> timedelta:
     return timedelta(seconds=settings.ALADDIN_HEARTBEAT_TIMEOUT_SECONDS)
 
 
-@transaction.atomic
-def fail_interrupted_runs(silent_for: timedelta | None = None) -> int:
-    """Orchestrations whose process stopped (restart, crash) never finish by themselves:
-    a running one sends a heartbeat every few seconds, so one without a recent heartbeat
-    is marked failed, and its unfinished runs with it. Returns how many roots."""
+def fail_interrupted_runs(silent_for: timedelta | None = None, *, legacy: bool = False) -> int:
+    """Fail every top-level run (an orchestration, a direct agent run) that nothing
+    will finish, with its unfinished runs. `legacy`: also runs without a process
+    marker (recorded before markers existed). Returns how many top-level runs."""
     now = timezone.now()
-    stale = list(
-        Execution.objects.select_for_update().filter(
-            kind=Execution.Kind.ORCHESTRATION,
-            status__in=UNFINISHED,
-            started_at__isnull=False,
-            updated_at__lt=now - (heartbeat_deadline() if silent_for is None else silent_for),
-        )
+    silence = heartbeat_deadline() if silent_for is None else silent_for
+    tops = Execution.objects.filter(status__in=UNFINISHED).filter(
+        Q(kind=Execution.Kind.ORCHESTRATION) | Q(parent__isnull=True)
     )
-    for root in stale:
-        error = {
-            "type": "agent_failure",
-            "message": "Interrupted: the process running this orchestration stopped "
-            f"(no heartbeat since {root.updated_at:%Y-%m-%d %H:%M:%S} UTC). Send it again.",
-            "retryable": False,
-        }
-        Execution.objects.filter(root=root, status__in=UNFINISHED).exclude(pk=root.pk).update(
+    failed = 0
+    for run in tops.only("pk", "status", "worker", "updated_at", "status_history", "kind"):
+        reason = _why_interrupted(run, now, silence, legacy)
+        if reason and _fail_tree(run, reason, now):
+            failed += 1
+    return failed
+
+
+def _why_interrupted(run: Execution, now: datetime, silence: timedelta, legacy: bool) -> str:
+    seen = f"{run.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+    if run.worker and gone_from_this_host(run.worker):
+        return f"its process ({run.worker}) stopped; last heartbeat {seen}"
+    if run.status == Execution.Status.PENDING and not run.worker:
+        waited = timedelta(seconds=settings.ALADDIN_QUEUE_TIMEOUT_SECONDS)
+        if run.updated_at < now - waited:
+            return f"no worker took it from the queue since {seen}"
+        return ""
+    if run.updated_at < now - silence:
+        return f"the process running it stopped (no heartbeat since {seen})"
+    if legacy and not run.worker:
+        return "the process running it stopped (the server was restarted)"
+    return ""
+
+
+def _fail_tree(run: Execution, reason: str, now: datetime) -> bool:
+    """Fail the run if it is still as it was judged (same status, same heartbeat),
+    then its unfinished descendants."""
+    noun = "orchestration" if run.kind == Execution.Kind.ORCHESTRATION else "run"
+    error = {
+        "type": "agent_failure",
+        "message": f"Interrupted: {reason}. Send the {noun} again.",
+        "retryable": False,
+    }
+    history = [*run.status_history, {"status": "failed", "at": now.isoformat()}]
+    moved = Execution.objects.filter(
+        pk=run.pk, status=run.status, updated_at=run.updated_at
+    ).update(
+        status=Execution.Status.FAILED,
+        status_history=history,
+        completed_at=now,
+        error=error,
+        error_type="agent_failure",
+        updated_at=now,
+    )
+    if moved:
+        _end_descendants(Q(root_id=run.pk), error, now)
+    return bool(moved)
+
+
+def _end_descendants(which: Q, error: dict[str, Any], now: datetime) -> int:
+    return (
+        Execution.objects.filter(which, status__in=UNFINISHED)
+        .exclude(pk=F("root_id"))
+        .update(
             status=Execution.Status.FAILED,
             completed_at=now,
             error=error,
-            error_type="agent_failure",
+            error_type=error["type"],
             updated_at=now,
         )
-        root.status, root.completed_at, root.error = Execution.Status.FAILED, now, error
-        root.error_type = "agent_failure"
-        root.status_history = [*root.status_history, {"status": "failed", "at": now.isoformat()}]
-        root.save(
-            update_fields=[
-                "status",
-                "completed_at",
-                "error",
-                "error_type",
-                "status_history",
-                "updated_at",
-            ]
-        )
-    return len(stale)
+    )
+
+
+def fail_orphans() -> int:
+    """Runs left unfinished under a root that ended (a worker killed between the two
+    writes, a child that outlived its cancelled parent) end as failed. Only roots that
+    ended a heartbeat ago: a child may still be writing its own end."""
+    now = timezone.now()
+    error = {
+        "type": "agent_failure",
+        "message": "Ended with its orchestration, which finished before this run did.",
+        "retryable": False,
+    }
+    ended = Q(
+        root__status__in=Execution.FINISHED, root__completed_at__lt=now - heartbeat_deadline()
+    )
+    return _end_descendants(ended, error, now)
+
+
+def release_stale_holds() -> int:
+    """Budget reserved by runs that ended (or crashed) without settling goes back."""
+    holders = set(BudgetHold.objects.exclude(holder="").values_list("holder", flat=True))
+    live = {
+        str(execution_id)
+        for execution_id in Execution.objects.filter(
+            execution_id__in=list(holders), status__in=UNFINISHED
+        ).values_list("execution_id", flat=True)
+    }
+    stale = BudgetHold.objects.select_related("account").filter(
+        Q(holder__in=holders - live)
+        | Q(holder="", created_at__lt=timezone.now() - UNOWNED_HOLD_AGE)
+    )
+    return release_holds(list(stale))
 
 
 def purge_old_executions() -> int:
     """Spec 4.1's TTL: finished runs older than the retention period are deleted
     (a root takes its whole tree, events and tool calls with it)."""
+    BudgetAccount.objects.filter(
+        key__startswith="run:", updated_at__lt=timezone.now() - timedelta(days=1), holds=None
+    ).delete()
     days = settings.ALADDIN_EXECUTION_RETENTION_DAYS
     if days <= 0:
         return 0
@@ -83,9 +164,17 @@ def purge_old_executions() -> int:
 
 
 def cleanup(*, assume_stopped: bool = False) -> CleanupReport:
-    """`assume_stopped`: no process is running orchestrations now (a single-process
-    server about to start), so every unfinished one was interrupted."""
-    silent_for = timedelta(0) if assume_stopped else None
+    """`assume_stopped` (a single server about to start): also fail runs recorded
+    without a process marker. Runs of live processes (a CLI run beside the server)
+    are never failed; runs of processes gone from this host are failed at once.
+    Interrupted orchestrations are resumed instead (ALADDIN_RESUME_INTERRUPTED)."""
+    from executions.resume import resume_interrupted  # builds on this module
+
+    resumed = resume_interrupted(assume_stopped=assume_stopped)
     return CleanupReport(
-        interrupted=fail_interrupted_runs(silent_for), purged=purge_old_executions()
+        resumed=len(resumed),
+        interrupted=fail_interrupted_runs(legacy=assume_stopped),
+        orphans=fail_orphans(),
+        released_holds=release_stale_holds(),
+        purged=purge_old_executions(),
     )

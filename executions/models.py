@@ -68,6 +68,13 @@ class Execution(models.Model):
         FAILED = "failed"
         CANCELLED = "cancelled"
         RETRY = "retry"
+        # Never started: the run's budget was spent before its turn (reason: budget).
+        SKIPPED = "skipped"
+        # An orchestration stopped at its budget (the project pauses instead of finishing
+        # short); it goes on when resumed (executions/resume.py).
+        PAUSED = "paused"
+        # Results recommended for the brain wait for a person (executions/approval.py).
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
 
     class ReviewStatus(models.TextChoices):
         PENDING = "pending"
@@ -75,7 +82,7 @@ class Execution(models.Model):
         REJECTED = "rejected"
         REVISION_NEEDED = "revision-needed"
 
-    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.SKIPPED)
 
     execution_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.AGENT)
@@ -113,7 +120,7 @@ class Execution(models.Model):
     raw_output = models.TextField(blank=True, help_text="The model's text when it was not JSON.")
     run_state = models.JSONField(default=empty_dict, blank=True, help_text="Messages exchanged.")
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     status_history = models.JSONField(default=empty_list, blank=True)
     started_at = models.DateTimeField(null=True, blank=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -146,6 +153,12 @@ class Execution(models.Model):
 
     error = models.JSONField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    worker = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="host:pid of the process that runs it; maintenance tells a live run "
+        "from one whose process stopped by it and by the heartbeat (updated_at).",
+    )
     error_type = models.CharField(max_length=40, blank=True)
     retry_count = models.PositiveSmallIntegerField(default=0)
     retry_reason = models.TextField(blank=True)
@@ -228,3 +241,102 @@ class ToolCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool_name} ({'ok' if self.success else 'error'})"
+
+
+class BudgetAccount(models.Model):
+    """One budget account shared by every run and process that draws on it: a project's
+    day (`project:<pk>:<date>`) or one orchestration (`run:<execution id>`). Reserving
+    is one conditional UPDATE, so concurrent runs cannot jointly overshoot it.
+    USD amounts are whole micro-dollars: exact in SQLite, PostgreSQL and Redis alike."""
+
+    key = models.CharField(max_length=150, unique=True)
+    spent_tokens = models.BigIntegerField(default=0)
+    reserved_tokens = models.BigIntegerField(default=0)
+    spent_micros = models.BigIntegerField(default=0)
+    reserved_micros = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class BudgetHold(models.Model):
+    """A reservation in flight. A run that stops without settling leaves its holds
+    here, and maintenance releases them once the run (`holder`) has ended."""
+
+    account = models.ForeignKey(BudgetAccount, on_delete=models.CASCADE, related_name="holds")
+    holder = models.CharField(max_length=64, blank=True, db_index=True)
+    tokens = models.BigIntegerField()
+    micros = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.tokens} tokens on {self.account_id} for {self.holder or '-'}"
+
+
+class DailyUsage(models.Model):
+    """Tokens, cost and runs per project, department and day, rolled up from runs.
+
+    Kept past run retention, so spend history outlives the runs themselves.
+    `department` is null for the orchestration's own calls (planning, validation).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="daily_usage")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="daily_usage"
+    )
+    day = models.DateField()
+    runs = models.PositiveIntegerField(default=0)
+    failed_runs = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "project", "department"]
+        verbose_name_plural = "daily usage"
+        # The roll-up rewrites a day's rows in one transaction, so no duplicates arise.
+        indexes = [models.Index(fields=["project", "day"], name="daily_usage_project_day")]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.department or 'orchestration'} {self.day}"
+
+
+class HumanReview(models.Model):
+    """A person's decision on a department's results, kept beside the judge's decision
+    for the same work (executions/approval.py), so the admin can show how often the
+    two agree per department."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    root = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="human_reviews")
+    department_run = models.ForeignKey(
+        Execution, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="human_reviews"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    judge_decision = models.CharField(max_length=24, blank=True)
+    entities_approved = models.PositiveIntegerField(default=0)
+    entities_rejected = models.PositiveIntegerField(default=0)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.department or '-'}: {self.decision} (judge: {self.judge_decision or '-'})"
+
+    @property
+    def agrees_with_judge(self) -> bool:
+        judge_accepted = self.judge_decision in ("exemplary", "accept", "accept-with-revision")
+        return judge_accepted == (self.decision == self.Decision.APPROVED)

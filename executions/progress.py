@@ -1,5 +1,6 @@
 """Folding an orchestration's event log into progress: per department and specialist,
-overall percentage and current phase. Used by the CLI, the status API and the page."""
+overall percentage and current phase, and what the budget left out. Used by the
+`orchestrate` command, the status API (api/selectors.py) and the dashboard's monitor."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PHASES = ("queued", "analysis", "departments", "validation", "storage", "complete", "failed")
+ENDED = frozenset({"completed", "failed", "cancelled", "skipped"})
+SPECIALIST_ENDED = frozenset({"completed", "rejected", "failed", "skipped"})
 
 
 @dataclass
 class SpecialistProgress:
     agent_id: str
     task: str = ""
-    status: str = "spawned"  # spawned | executing | completed | rejected | failed
+    status: str = "spawned"  # spawned | executing | completed | rejected | failed | skipped
     progress: float = 0.0
     step: str = ""
     score: float | None = None
@@ -25,7 +28,8 @@ class SpecialistProgress:
 class DepartmentProgress:
     slug: str
     relevance: float = 0.0
-    status: str = "assigned"  # assigned | working | reviewing | completed | failed | cancelled
+    # assigned | working | reviewing | completed | failed | cancelled | skipped
+    status: str = "assigned"
     head: str = ""
     score: float | None = None
     decision: str = ""
@@ -33,13 +37,11 @@ class DepartmentProgress:
 
     @property
     def fraction(self) -> float:
-        if self.status in {"completed", "failed", "cancelled"}:
+        if self.status in ENDED:
             return 1.0
         if not self.specialists:
             return 0.1 if self.status == "working" else 0.0
-        done = sum(
-            1 for s in self.specialists.values() if s.status in {"completed", "rejected", "failed"}
-        )
+        done = sum(1 for s in self.specialists.values() if s.status in SPECIALIST_ENDED)
         partial = sum(
             s.progress for s in self.specialists.values() if s.status in {"spawned", "executing"}
         )
@@ -54,6 +56,9 @@ class Progress:
     consistency: float | None = None
     recommendation: str = ""
     error: str = ""
+    stop_reason: str = ""
+    omitted: list[dict[str, Any]] = field(default_factory=list)
+    loops: list[str] = field(default_factory=list)  # agents caught repeating tool calls
     last_sequence: int = 0
     events_seen: int = 0
 
@@ -71,9 +76,7 @@ class Progress:
 
     @property
     def departments_complete(self) -> int:
-        return sum(
-            1 for d in self.departments.values() if d.status in {"completed", "failed", "cancelled"}
-        )
+        return sum(1 for d in self.departments.values() if d.status in ENDED)
 
     def apply(self, sequence: int, type: str, payload: dict[str, Any]) -> None:
         self.last_sequence = max(self.last_sequence, sequence)
@@ -130,6 +133,8 @@ def _complete(progress: Progress, payload: dict[str, Any]) -> None:
     specialist.score = None if score is None else round(float(score) * 100, 1)
     specialist.progress = 1.0
     specialist.status = {"reject": "rejected", "retry": "executing"}.get(decision, "completed")
+    if payload.get("status") in {"skipped", "failed", "cancelled"}:
+        specialist.status = str(payload["status"])
 
 
 def _review(progress: Progress, payload: dict[str, Any]) -> None:
@@ -156,12 +161,28 @@ def _storage(progress: Progress, payload: dict[str, Any]) -> None:
 
 def _orchestration_complete(progress: Progress, payload: dict[str, Any]) -> None:
     progress.phase = "complete"
-    progress.recommendation = str((payload.get("result") or {}).get("recommendation", ""))
+    result = payload.get("result") or {}
+    progress.recommendation = str(result.get("recommendation", ""))
+    progress.stop_reason = str(result.get("stopReason", ""))
 
 
 def _error(progress: Progress, payload: dict[str, Any]) -> None:
     progress.phase = "failed"
     progress.error = str(payload.get("error", ""))
+    progress.stop_reason = str((payload.get("context") or {}).get("stopReason", ""))
+
+
+def _plan(progress: Progress, payload: dict[str, Any]) -> None:
+    progress.omitted = list(payload.get("omitted") or [])
+
+
+def _loop(progress: Progress, payload: dict[str, Any]) -> None:
+    agent = str(payload.get("agentId", "?"))
+    progress.loops.append(agent)
+    department = progress.departments.get(str(payload.get("department", "")))
+    specialist = department.specialists.get(agent) if department else None
+    if specialist is not None:
+        specialist.step = f"loop detected ({payload.get('pattern')}, {payload.get('action')})"
 
 
 def _percent(value: Any) -> float | None:
@@ -181,4 +202,6 @@ _HANDLERS = {
     "brain-storage": _storage,
     "orchestration-complete": _orchestration_complete,
     "error": _error,
+    "orchestration-plan": _plan,
+    "agent-loop-detected": _loop,
 }

@@ -1,12 +1,17 @@
 """DjangoRunRecorder: every agent run as an Execution row (implements RunRecorder).
 
 Rows are written as the run goes (pending -> running -> finished), so a crash
-or a cancellation leaves a truthful record. Metrics of agents and departments
-are updated with single UPDATE statements, safe under concurrent runs.
+or a cancellation leaves a truthful record. Every status change is a conditional
+UPDATE: a run ends exactly once, and a late writer (a run that kept going after
+cleanup marked it failed, a redelivered task) never overwrites its final status.
+Metrics of agents and departments are updated with single UPDATE statements,
+safe under concurrent runs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -15,11 +20,17 @@ from django.utils import timezone
 
 from agents.models import Agent
 from departments.models import Department
-from engine.ports import RunFinish, RunStart
+from engine.ports import Checkpoint, RunFinish, RunStart, ToolCallRecord
 from engine.quality import DIMENSIONS
-from executions.models import Execution
+from engine.resume import KEY_PARAM
+from executions.liveness import this_process
+from executions.models import Execution, ToolCall
 
 SCORE_FIELDS = (*DIMENSIONS, "overall")
+CONTAINER_KINDS = (Execution.Kind.ORCHESTRATION, Execution.Kind.DEPARTMENT)
+UNFINISHED = (Execution.Status.PENDING, Execution.Status.RUNNING, Execution.Status.RETRY)
+HEARTBEAT_SECONDS = 5.0  # well inside ALADDIN_HEARTBEAT_TIMEOUT_SECONDS (at least 10)
+logger = logging.getLogger(__name__)
 
 
 class DjangoRunRecorder:
@@ -31,10 +42,13 @@ class DjangoRunRecorder:
         self._departments: dict[str, int] = {}
         # What start() knew about each run, so finishing it needs no re-read.
         self._facts: dict[str, tuple[int | None, str, int | None]] = {}
+        self._beats: dict[str, asyncio.Task[None]] = {}
 
     async def start(self, run: RunStart) -> str:
         spec = run.agent
         now = timezone.now()
+        # A direct agent run has no orchestration keeping a heartbeat for it.
+        standalone = run.parent_id is None and run.kind != Execution.Kind.ORCHESTRATION
         history = [{"status": "pending", "at": now.isoformat()}]
         execution = await Execution.objects.acreate(
             kind=run.kind,
@@ -49,8 +63,11 @@ class DjangoRunRecorder:
             params=run.params,
             status=Execution.Status.PENDING,
             status_history=history,
+            worker=this_process() if standalone else "",
         )
         key = str(execution.execution_id)
+        if standalone:
+            self._beats[key] = asyncio.create_task(_heartbeat(execution.pk))
         self._pks[key] = execution.pk
         self._facts[key] = (execution.agent_id, execution.kind, execution.department_id)
         self._history[key] = history
@@ -68,21 +85,41 @@ class DjangoRunRecorder:
         return self._pks[execution_id]
 
     async def mark_running(self, execution_id: str) -> None:
+        """pending -> running; a run already claimed (the root, by its service) or
+        already ended (by cleanup, by a cancel) is left as it is."""
         now = timezone.now()
         self._started[execution_id] = now
-        history = self._append(execution_id, "running", now)
-        await Execution.objects.filter(pk=await self.require_pk(execution_id)).aupdate(
-            status=Execution.Status.RUNNING, started_at=now, status_history=history
+        await self._transition(
+            execution_id, (Execution.Status.PENDING,), "running", now, {"started_at": now}
         )
+
+    async def _transition(
+        self,
+        execution_id: str,
+        allowed: tuple[str, ...],
+        status: str,
+        now: Any,
+        fields: dict[str, Any],
+    ) -> bool:
+        """One conditional UPDATE: the row moves to `status` only from an `allowed`
+        status, so no later writer can overwrite a final one. False if it did not move."""
+        pk = await self.require_pk(execution_id)
+        if execution_id not in self._history:
+            row = await Execution.objects.only("status_history").aget(pk=pk)
+            self._history[execution_id] = list(row.status_history)
+        history = [*self._history[execution_id], {"status": status, "at": now.isoformat()}]
+        moved = await Execution.objects.filter(pk=pk, status__in=allowed).aupdate(
+            status=status, status_history=history, updated_at=now, **fields
+        )
+        if moved:
+            self._history[execution_id] = history
+        return bool(moved)
 
     async def finish(self, execution_id: str, result: RunFinish) -> None:
         now = timezone.now()
         started = self._started.get(execution_id, now)
         elapsed_ms = int((now - started).total_seconds() * 1000)
-        history = self._append(execution_id, result.status, now)
         fields: dict[str, Any] = {
-            "status": result.status,
-            "status_history": history,
             "completed_at": now,
             "execution_time": elapsed_ms,
             "output": result.output,
@@ -99,16 +136,28 @@ class DjangoRunRecorder:
             "retry_reason": result.retry_reason[:5000],
         }
         pk = await self.require_pk(execution_id)
-        await Execution.objects.filter(pk=pk).aupdate(**fields)
+        beat = self._beats.pop(execution_id, None)
+        if beat is not None:
+            beat.cancel()
+        if not await self._transition(execution_id, UNFINISHED, result.status, now, fields):
+            logger.warning(
+                "Run %s had already ended; its late %s result is not recorded.",
+                execution_id,
+                result.status,
+            )
+            return
         agent_pk, kind, department_pk = await self._facts_of(execution_id, pk)
-        if agent_pk is not None:
+        # A container row carries the sums of its children (their tokens are already
+        # the agents'), and a skipped run never ran: neither is an agent's run.
+        ran = result.status != Execution.Status.SKIPPED
+        if agent_pk is not None and ran and kind not in CONTAINER_KINDS:
             await update_agent_metrics(
                 agent_pk,
                 elapsed_ms,
                 result.status == "completed",
                 result.input_tokens + result.output_tokens,
             )
-        if kind == Execution.Kind.DEPARTMENT and department_pk is not None:
+        if kind == Execution.Kind.DEPARTMENT and department_pk is not None and ran:
             await update_department_metrics(department_pk, elapsed_ms, result.status == "completed")
 
     async def record_review(
@@ -137,16 +186,53 @@ class DjangoRunRecorder:
         if agent_pk is not None and "overall" in scores:
             await update_agent_quality(agent_pk, scores["overall"])
 
+    async def record_tool_call(self, call: ToolCallRecord) -> None:
+        """One tool call of a run, good or bad, as a ToolCall row."""
+        await ToolCall.objects.acreate(
+            execution_id=await self.require_pk(call.execution_id),
+            tool_id=call.tool_pk,
+            tool_name=call.name[:64],
+            call_id=call.call_id[:100],
+            input=call.arguments,
+            output=call.output,
+            error=call.error,
+            success=not call.error,
+            started_at=call.started_at,
+            duration_ms=call.duration_ms,
+        )
+
+    async def checkpoints(self, root_id: str) -> list[Checkpoint]:
+        """Runs under the root started with a checkpoint key (see engine.resume)."""
+        rows = (
+            Execution.objects.filter(root__execution_id=root_id, params__has_key=KEY_PARAM)
+            .exclude(kind=Execution.Kind.ORCHESTRATION)
+            .order_by("pk")
+        )
+        found = []
+        async for row in rows:
+            key = str(row.execution_id)
+            self._pks[key] = row.pk
+            found.append(
+                Checkpoint(
+                    execution_id=key,
+                    key=str(row.params[KEY_PARAM]),
+                    kind=row.kind,
+                    status=row.status,
+                    output=row.output,
+                    raw_output=row.raw_output,
+                    model=row.model,
+                    input_tokens=row.input_tokens,
+                    output_tokens=row.output_tokens,
+                    cost=None if row.cost is None else float(row.cost),
+                )
+            )
+        return found
+
     async def _facts_of(self, execution_id: str, pk: int) -> tuple[int | None, str, int | None]:
         if execution_id not in self._facts:
             row = await Execution.objects.only("agent_id", "kind", "department_id").aget(pk=pk)
             self._facts[execution_id] = (row.agent_id, row.kind, row.department_id)
         return self._facts[execution_id]
-
-    def _append(self, execution_id: str, status: str, at: Any) -> list[dict[str, str]]:
-        history = self._history.setdefault(execution_id, [])
-        history.append({"status": status, "at": at.isoformat()})
-        return list(history)
 
     async def _department_pk(self, slug: str | None) -> int | None:
         if slug is None:
@@ -155,6 +241,49 @@ class DjangoRunRecorder:
             department = await Department.objects.only("pk").aget(slug=slug)
             self._departments[slug] = department.pk
         return self._departments[slug]
+
+
+async def _heartbeat(pk: int) -> None:
+    """Touch the row while the run is alive, so maintenance can tell it from one whose
+    process stopped (see executions.maintenance)."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        await Execution.objects.filter(pk=pk, status__in=UNFINISHED).aupdate(
+            updated_at=timezone.now()
+        )
+
+
+async def _move(execution_id: str, allowed: tuple[str, ...], status: str, **fields: Any) -> bool:
+    now = timezone.now()
+    rows = Execution.objects.filter(execution_id=execution_id, status__in=allowed)
+    row = await rows.only("status_history").afirst()
+    if row is None:
+        return False
+    history = [*row.status_history, {"status": status, "at": now.isoformat()}]
+    moved = await rows.aupdate(status=status, status_history=history, updated_at=now, **fields)
+    return bool(moved)
+
+
+async def claim_run(execution_id: str, worker: str) -> bool:
+    """pending -> running for the process `worker` (host:pid) that will run it. False
+    when another process claimed it first or it already ended: then do nothing."""
+    now = timezone.now()
+    return await _move(
+        execution_id, (Execution.Status.PENDING,), "running", started_at=now, worker=worker
+    )
+
+
+async def end_run(execution_id: str, status: str, error: dict[str, Any]) -> bool:
+    """An unfinished run -> a final status, for runs that end outside the engine (the
+    setup failed, it was cancelled while queued). False if it had already ended."""
+    return await _move(
+        execution_id,
+        UNFINISHED,
+        status,
+        completed_at=timezone.now(),
+        error=error,
+        error_type=error.get("type", ""),
+    )
 
 
 def _running_average(field: str, count_field: str, value: float) -> Any:

@@ -76,6 +76,11 @@ def _prompt(value: Any, errors: dict[str, list[str]]) -> str:
     if not isinstance(value, str):
         errors["userPrompt"] = ["Must be text."]
         return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8, smuggled in as surrogates
+        errors["userPrompt"] = ["Must be UTF-8 text; this contains bytes that are not."]
+        return ""
     text = value.strip()
     if not text:
         errors["userPrompt"] = ["Write what you want the team to do; the request is empty."]

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import math
+import uuid
+from dataclasses import replace
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.conf import settings
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from agents.models import Agent
 from agents.selectors import agent_spec
 from brain.models import Project
-from engine.budgets import BudgetLedger, BudgetLimit
+from engine.budgets import BudgetLedger, BudgetLimit, Usage
 from engine.department import DepartmentTeam
 from engine.errors import AladdinError, ErrorType
 from engine.orchestrator import Team
+from engine.ports import AgentSpec
+from executions.budgets import DatabaseBudgetStore, open_account, usage_of
 from executions.models import Execution
 
 # Container runs only add up their children; counting them would count twice.
@@ -35,11 +41,84 @@ def orchestrator_agent() -> Agent:
     return agent
 
 
+# Estimates for fitting a plan to the budget come from this recent a history.
+AVERAGES_OVER_DAYS = 30
+
+
+Average = tuple[float, float | None]  # tokens and USD per run (None: some run unpriced)
+
+
+def run_averages() -> dict[int | str, Average]:
+    """Per agent pk, and per role ("specialist", ...) for agents with no runs of their
+    own: tokens and USD per run over recent finished runs (containers left out: they
+    only sum their children)."""
+    since = timezone.now() - timedelta(days=AVERAGES_OVER_DAYS)
+    rows = (
+        Execution.objects.filter(
+            created_at__gte=since,
+            agent__isnull=False,
+            status__in=[Execution.Status.COMPLETED, Execution.Status.FAILED],
+        )
+        .exclude(kind__in=CONTAINER_KINDS)
+        .values("agent_id", "agent__department_id", "agent__is_department_head")
+        .annotate(
+            tokens=Avg("total_tokens"),
+            usd=Avg("cost"),
+            unpriced=Count("pk", filter=Q(cost__isnull=True)),
+            runs=Count("pk"),
+        )
+    )
+    averages: dict[int | str, Average] = {}
+    by_role: dict[str, list[tuple[int, Average]]] = {}
+    for row in rows:
+        usd = None if row["unpriced"] or row["usd"] is None else float(row["usd"])
+        own = (float(row["tokens"] or 0.0), usd)
+        averages[row["agent_id"]] = own
+        role = _role(row["agent__department_id"], row["agent__is_department_head"])
+        by_role.setdefault(role, []).append((row["runs"], own))
+    for role, items in by_role.items():
+        runs = sum(n for n, _ in items)
+        tokens = sum(n * average[0] for n, average in items) / runs
+        prices = [(n, average[1]) for n, average in items]
+        role_usd = (
+            None
+            if any(u is None for _, u in prices)
+            else sum(n * (u or 0.0) for n, u in prices) / runs
+        )
+        averages[role] = (tokens, role_usd)
+    return averages
+
+
+def _role(department_id: int | None, is_head: bool) -> str:
+    if department_id is None:
+        return "orchestrator"
+    return "department_head" if is_head else "specialist"
+
+
+def _with_averages(
+    agent: Agent, project: Project | None, averages: dict[int | str, Average]
+) -> AgentSpec:
+    """The agent's spec with what a run of it costs: its own average, else the
+    estimate set in the admin (estimated tokens per run), else its role's average."""
+    spec = agent_spec(agent, project)
+    found = averages.get(agent.pk)
+    if found is None and agent.estimated_tokens_per_run:
+        found = (float(agent.estimated_tokens_per_run), None)
+    found = found or averages.get(spec.role)
+    if found is None:
+        return spec
+    tokens, usd = found
+    return replace(spec, average_tokens=tokens, average_cost=usd)
+
+
 def team_for(project: Project | None) -> Team:
     departments = []
+    averages = run_averages()
     agents = (
         Agent.objects.filter(is_active=True, department__is_active=True)
         .select_related("department")
+        # available_tools() filters in Python, so one query serves all 31 agents.
+        .prefetch_related("tools__departments")
         .order_by("department__priority", "agent_id")
     )
     by_department: dict[int, list[Agent]] = {}
@@ -54,44 +133,104 @@ def team_for(project: Project | None) -> Team:
             DepartmentTeam(
                 slug=department.slug,
                 name=department.name,
-                head=agent_spec(head, project),
-                specialists=tuple(agent_spec(a, project) for a in members if a is not head),
+                head=_with_averages(head, project, averages),
+                specialists=tuple(
+                    _with_averages(a, project, averages) for a in members if a is not head
+                ),
                 average_ms=department.average_execution_time,
             )
         )
     return Team(
-        orchestrator=agent_spec(orchestrator_agent(), project), departments=tuple(departments)
+        orchestrator=_with_averages(orchestrator_agent(), project, averages),
+        departments=tuple(departments),
     )
 
 
-def spent_today(project: Project) -> tuple[int, float]:
+def daily_key(project: Project) -> str:
+    return f"project:{project.pk}:{timezone.localdate().isoformat()}"
+
+
+def spent_today_in_runs(project: Project) -> tuple[int, float]:
+    """What today's recorded runs cost, demo-model runs left out (they are free)."""
     start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-    totals = Execution.objects.filter(
-        Q(project=project) & Q(created_at__gte=start) & ~Q(kind__in=CONTAINER_KINDS)
-    ).aggregate(tokens=Sum("total_tokens"), usd=Sum("cost"))
+    totals = (
+        Execution.objects.filter(
+            Q(project=project) & Q(created_at__gte=start) & ~Q(kind__in=CONTAINER_KINDS)
+        )
+        .exclude(model=settings.DEMO_MODEL)
+        .aggregate(tokens=Sum("total_tokens"), usd=Sum("cost"))
+    )
     return int(totals["tokens"] or 0), float(totals["usd"] or Decimal(0))
 
 
-def budget_ledger(project: Project, max_tokens: int | None = None) -> BudgetLedger:
-    tokens_today, usd_today = spent_today(project)
+def spent_today(project: Project) -> tuple[int, float]:
+    """Tokens and USD the project's daily budget has used today, reservations of calls
+    in flight included; demo-model runs are not counted."""
+    usage = usage_of(daily_key(project))
+    if usage is None:
+        return spent_today_in_runs(project)
+    return (
+        usage.spent_tokens + usage.reserved_tokens,
+        usage.spent_usd + usage.reserved_usd,
+    )
+
+
+def _usd(value: Decimal | None) -> float | None:
+    """A blank USD budget is no limit; 0 is a limit of nothing."""
+    return None if value is None else float(value)
+
+
+def budget_ledger(
+    project: Project, max_tokens: int | None = None, *, run_id: str = "", demo: bool = False
+) -> BudgetLedger:
+    """The run's ledger on accounts in the database: its own (`run:<id>`) and, unless
+    it runs on the demo model, the project's day, shared with every other run.
+    Raises AladdinError (validation) for budgets the run cannot be held to."""
+    problems = project_budget_problems(project)
+    if problems:
+        raise AladdinError(
+            ErrorType.VALIDATION_ERROR,
+            f"The budgets of project {project.slug!r} are invalid: {'; '.join(problems)}. "
+            "Fix them in the admin.",
+        )
     per_run = project.token_budget_per_execution
     if max_tokens is not None:
         per_run = min(per_run, max_tokens)
-    return BudgetLedger(
-        [
-            BudgetLimit(
-                "orchestration",
-                per_run,
-                float(project.usd_budget_per_execution)
-                if project.usd_budget_per_execution
-                else None,
-            ),
+    run_key = f"run:{run_id or uuid.uuid4()}"
+    open_account(run_key)
+    limits = [
+        BudgetLimit("orchestration", per_run, _usd(project.usd_budget_per_execution), key=run_key)
+    ]
+    if not demo:
+        key = daily_key(project)
+        if usage_of(key) is None:  # the day's first run: start from what rows recorded
+            tokens_today, usd_today = spent_today_in_runs(project)
+            open_account(key, spent_tokens=tokens_today, spent_usd=usd_today)
+        now = usage_of(key) or Usage()
+        limits.append(
             BudgetLimit(
                 "project-daily",
                 project.token_budget_daily,
-                float(project.usd_budget_daily) if project.usd_budget_daily else None,
-                already_spent_tokens=tokens_today,
-                already_spent_usd=usd_today,
-            ),
-        ]
-    )
+                _usd(project.usd_budget_daily),
+                # What the day holds now, for plans made before the first call.
+                already_spent_tokens=now.spent_tokens + now.reserved_tokens,
+                already_spent_usd=now.spent_usd + now.reserved_usd,
+                key=key,
+            )
+        )
+    return BudgetLedger(limits, DatabaseBudgetStore(), holder=run_id)
+
+
+def project_budget_problems(project: Project) -> list[str]:
+    """Rows written before the model's checks existed (or by raw SQL) may hold values
+    no run can be held to; say which instead of failing inside the engine."""
+    problems = []
+    for label, value in (
+        ("tokens per run", project.token_budget_per_execution),
+        ("tokens per day", project.token_budget_daily),
+        ("USD per run", project.usd_budget_per_execution),
+        ("USD per day", project.usd_budget_daily),
+    ):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            problems.append(f"{label} must be 0 or more, not {value}")
+    return problems

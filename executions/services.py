@@ -2,14 +2,19 @@
 
 By default an orchestration runs as an asyncio task in the process that
 started it. With a Celery broker configured it runs on a worker instead; a
-watcher polls the database for cancel requests, so cancelling works from any
-process within a second.
+listener per event loop polls the database for the cancel requests of all its
+runs (executions/cancel_listener.py), so cancelling works from any process within a
+second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
+import weakref
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -17,27 +22,29 @@ from django.conf import settings
 from django.utils import timezone
 
 from agents.llm.client import is_demo, warm_up
-from agents.runtime import build_runner
 from aladdin import audit
 from brain.models import Project
 from brain.store import DjangoGraphStore
 from engine.complexity import ModelTier
-from engine.errors import AladdinError
+from engine.errors import AladdinError, ErrorType
 from engine.orchestrator import (
     OrchestrationRequest,
     OrchestrationSettings,
     Orchestrator,
     Team,
 )
+from engine.priority import PrioritySlots
+from executions.cancel_listener import listener as cancel_listener
 from executions.events import DjangoEventSink
+from executions.liveness import this_process
 from executions.models import Conversation, Execution
-from executions.recorder import DjangoRunRecorder
+from executions.recorder import DjangoRunRecorder, claim_run, end_run
 from executions.requests import RequestOptions
+from executions.runners import build_runner, pipeline_llm
 from executions.selectors import budget_ledger, orchestrator_agent, team_for
 
 logger = logging.getLogger(__name__)
-CANCEL_POLL_SECONDS = 0.25
-HEARTBEAT_EVERY_POLLS = 20  # every 5 s; see ALADDIN_HEARTBEAT_TIMEOUT_SECONDS
+QUEUED_POLL_SECONDS = 1.0
 
 # Orchestrations running in this process, by root execution id.
 RUNNING: dict[str, asyncio.Task[dict[str, Any]]] = {}
@@ -59,9 +66,14 @@ def create_orchestration(
     user_id: int | None = None,
     conversation: Conversation | None = None,
     options: RequestOptions | None = None,
+    in_process: bool | None = None,
 ) -> Execution:
-    """The root row, pending; the run itself is started by `launch`."""
+    """The root row, pending; the run itself is started by `launch` (or, `in_process`,
+    by the caller). A run this process will run carries its marker from the start, so
+    maintenance can tell a run queued here from one whose process is gone."""
     options = options or RequestOptions()
+    if in_process is None:
+        in_process = settings.CELERY_TASK_ALWAYS_EAGER
     agent = orchestrator_agent()
     root = Execution.objects.create(
         kind=Execution.Kind.ORCHESTRATION,
@@ -80,6 +92,7 @@ def create_orchestration(
         },
         status=Execution.Status.PENDING,
         status_history=[{"status": "pending", "at": timezone.now().isoformat()}],
+        worker=this_process() if in_process else "",
     )
     root.root = root
     root.save(update_fields=["root"])
@@ -87,6 +100,7 @@ def create_orchestration(
         "orchestration.start",
         "execution",
         root.execution_id,
+        user_id=user_id,
         changes={"project": project.slug, "prompt": prompt[:500]},
     )
     return root
@@ -103,22 +117,124 @@ async def start_orchestration(project: Project, prompt: str, **kwargs: Any) -> s
 async def launch(execution_id: str) -> None:
     """In this process by default; on a Celery worker when a broker is configured."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        task = asyncio.get_running_loop().create_task(run_orchestration(execution_id))
+        # A fresh context: started from a request, the task would otherwise inherit the
+        # request's asgiref executors, which are gone once the response is sent.
+        task = asyncio.get_running_loop().create_task(
+            run_orchestration(execution_id), context=contextvars.Context()
+        )
         RUNNING[execution_id] = task
         task.add_done_callback(lambda _: RUNNING.pop(execution_id, None))
     else:
-        await sync_to_async(enqueue)(execution_id)
+        root = await Execution.objects.only("params").aget(execution_id=execution_id)
+        priority = str(root.params.get("options", {}).get("priority") or "medium")
+        await sync_to_async(enqueue)(execution_id, priority)
 
 
-def enqueue(execution_id: str) -> None:
-    from executions.tasks import run_orchestration_task
+def enqueue(execution_id: str, priority: str = "medium") -> None:
+    from executions.tasks import enqueue_orchestration
 
-    run_orchestration_task.delay_on_commit(execution_id)
+    enqueue_orchestration(execution_id, priority)
 
 
 async def run_orchestration(execution_id: str) -> dict[str, Any]:
-    await warm_up()
+    """Run a pending orchestration to its end, at most once: a second call for the same
+    run (a redelivered Celery task, a retry) finds it claimed or ended and does nothing.
+    Runs wait for a slot of this process (ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS),
+    the most urgent first, and any failure to set up still ends the run."""
     root = await Execution.objects.select_related("project").aget(execution_id=execution_id)
+    if root.status != Execution.Status.PENDING:
+        return _not_run(root)
+    if root.cancel_requested:  # cancelled while it waited on the broker
+        error = AladdinError(ErrorType.CANCELLED, "The orchestration was cancelled.")
+        await _despite_cancellation(end_run(execution_id, "cancelled", error.to_dict()))
+        return _not_run(await Execution.objects.aget(execution_id=execution_id))
+    priority = str(root.params.get("options", {}).get("priority") or "medium")
+    try:
+        async with _slot(execution_id, priority):
+            if not await claim_run(execution_id, this_process()):
+                return _not_run(await Execution.objects.aget(execution_id=execution_id))
+            try:
+                await warm_up()
+                return await _run_claimed(root)
+            except Exception as exc:  # a bug or a broken setup: end the run, then report
+                await end_run(execution_id, "failed", _setup_error(exc))
+                raise
+    except asyncio.CancelledError:  # while queued; a started run has recorded it already
+        error = AladdinError(ErrorType.CANCELLED, "The orchestration was cancelled.")
+        await _despite_cancellation(end_run(execution_id, "cancelled", error.to_dict()))
+        raise
+
+
+async def _despite_cancellation(write: Coroutine[Any, Any, Any]) -> None:
+    """Finish a short final write even if the task is cancelled again meanwhile (the
+    queued run's own poll and cancel_orchestration may both cancel it)."""
+    done = asyncio.ensure_future(write)
+    while not done.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(done)
+
+
+def _not_run(root: Execution) -> dict[str, Any]:
+    logger.info("Orchestration %s is %s: not run again.", root.execution_id, root.status)
+    return {
+        "executionId": str(root.execution_id),
+        "status": root.status,
+        "skipped": "This run was already claimed by another process or had ended.",
+    }
+
+
+def _setup_error(exc: Exception) -> dict[str, Any]:
+    return AladdinError(
+        ErrorType.UNKNOWN_ERROR,
+        f"The orchestration could not run: {type(exc).__name__}: {exc}",
+    ).to_dict()
+
+
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PrioritySlots] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def process_slots() -> PrioritySlots:
+    """The orchestration slots of this process (of its event loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _SLOTS:
+        _SLOTS[loop] = PrioritySlots(settings.ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS)
+    return _SLOTS[loop]
+
+
+@contextlib.asynccontextmanager
+async def _slot(execution_id: str, priority: str) -> AsyncIterator[None]:
+    """Wait for a slot; while queued, keep the pending row's heartbeat fresh and follow
+    cancel requests written by any process."""
+    slots = process_slots()
+    acquiring = asyncio.ensure_future(slots.acquire(priority))
+    try:
+        while not acquiring.done():
+            await asyncio.wait({acquiring}, timeout=QUEUED_POLL_SECONDS)
+            if not acquiring.done():
+                await _beat_while_queued(execution_id)
+    except BaseException:
+        if acquiring.done() and not acquiring.cancelled():
+            slots.release()
+        else:
+            acquiring.cancel()
+        raise
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+async def _beat_while_queued(execution_id: str) -> None:
+    rows = Execution.objects.filter(execution_id=execution_id)
+    await rows.aupdate(updated_at=timezone.now())
+    if await rows.filter(cancel_requested=True).aexists():
+        raise asyncio.CancelledError
+
+
+async def _run_claimed(root: Execution) -> dict[str, Any]:
+    execution_id = str(root.execution_id)
     options = root.params.get("options", {})
     project = root.project
     if project is None:
@@ -126,10 +242,13 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
     recorder = DjangoRunRecorder(root.requested_by_id)
     orchestrator = Orchestrator(
         # One recorder per orchestration: it caches ids and timings of its runs.
-        build_runner(root.requested_by_id, recorder=recorder),
+        build_runner(
+            root.requested_by_id, recorder=recorder, api_key=project.llm_api_key or None
+        ),
         recorder,
         DjangoEventSink(),
-        DjangoGraphStore(),
+        # Ingested results go through the brain pipeline with the project's own model.
+        DjangoGraphStore(llm=pipeline_llm(project)),
         orchestration_settings(),
     )
     ORCHESTRATORS[execution_id] = orchestrator
@@ -139,19 +258,44 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
         project_id=project.pk,
         project_uid=str(project.uid),
         quality_threshold=options.get("qualityThreshold"),
+        resume=bool(root.params.get("resume")),  # reopened by executions.resume
+        pause_at_budget=project.pause_at_budget,
+        hold_for_approval=project.requires_approval,
     )
     current = asyncio.current_task()
-    watcher = asyncio.create_task(_watch_cancellation(execution_id, orchestrator, current))
+    cancel_listener().watch(execution_id, orchestrator, current)
     try:
         team = await sync_to_async(team_for)(project)
-        request.store_results = not uses_demo_model(team)
-        ledger = await sync_to_async(budget_ledger)(project, options.get("maxTokens"))
-        return await orchestrator.run(request, team, ledger)
+        demo = uses_demo_model(team)
+        request.store_results = not demo
+        ledger = await sync_to_async(budget_ledger)(
+            project, options.get("maxTokens"), run_id=execution_id, demo=demo
+        )
+        response = await orchestrator.run(request, team, ledger)
     except AladdinError as error:  # the team or budget could not even be set up
-        return await orchestrator.fail_early(request, error)
+        response = await orchestrator.fail_early(request, error)
+    except Exception as exc:  # a broken setup must not leave the root running
+        failure = AladdinError(ErrorType.UNKNOWN_ERROR, _setup_error(exc)["message"])
+        response = await orchestrator.fail_early(request, failure)
+    except asyncio.CancelledError:
+        await asyncio.shield(_audit_end(root, "cancelled"))
+        raise
     finally:
-        watcher.cancel()
+        cancel_listener().forget(execution_id)
         ORCHESTRATORS.pop(execution_id, None)
+    await _audit_end(root, str(response.get("status", "")))
+    return response
+
+
+async def _audit_end(root: Execution, status: str) -> None:
+    await sync_to_async(audit.record)(
+        "orchestration.end",
+        "execution",
+        root.execution_id,
+        user_id=root.requested_by_id,
+        changes={"status": status},
+        success=status == Execution.Status.COMPLETED,
+    )
 
 
 def uses_demo_model(team: Team) -> bool:
@@ -159,35 +303,6 @@ def uses_demo_model(team: Team) -> bool:
     for department in team.departments:
         specs += [department.head, *department.specialists]
     return any(is_demo(spec.models.for_tier(tier)) for spec in specs for tier in ModelTier)
-
-
-async def _watch_cancellation(
-    execution_id: str, orchestrator: Orchestrator, task: asyncio.Task[Any] | None
-) -> None:
-    """Turn cancel requests written by any process into task cancellation here, and
-    keep the root's heartbeat fresh so a stopped process can be told from a slow run."""
-    polls = 0
-    while True:
-        await asyncio.sleep(CANCEL_POLL_SECONDS)
-        polls += 1
-        if polls % HEARTBEAT_EVERY_POLLS == 0:
-            await Execution.objects.filter(execution_id=execution_id).aupdate(
-                updated_at=timezone.now()
-            )
-        requested = [
-            row
-            async for row in Execution.objects.filter(
-                root__execution_id=execution_id, cancel_requested=True
-            )
-            .select_related("department")
-            .only("kind", "department__slug")
-        ]
-        for row in requested:
-            if row.kind == Execution.Kind.ORCHESTRATION and task is not None:
-                task.cancel()
-                return
-            if row.kind == Execution.Kind.DEPARTMENT and row.department is not None:
-                await orchestrator.cancel_department(row.department.slug)
 
 
 async def cancel_orchestration(execution_id: str, department: str | None = None) -> bool:
@@ -201,6 +316,14 @@ async def cancel_orchestration(execution_id: str, department: str | None = None)
         await Execution.objects.filter(**filters)
         .exclude(status__in=Execution.FINISHED)
         .aupdate(cancel_requested=True)
+    )
+    await sync_to_async(audit.record)(
+        "orchestration.cancel",
+        "execution",
+        execution_id,
+        changes={"department": department or None},
+        success=bool(updated),
+        error_message="" if updated else "The run had already finished.",
     )
     if not updated:
         return False

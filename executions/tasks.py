@@ -7,12 +7,25 @@ from typing import Any
 
 from celery import shared_task
 
+# Redis delivers priority 0 first (RabbitMQ the other way round); see
+# CELERY_BROKER_TRANSPORT_OPTIONS. Every priority has its own step in between.
+CELERY_PRIORITY = {"urgent": 0, "high": 3, "medium": 6, "low": 9}
+
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_orchestration_task(execution_id: str) -> dict[str, Any]:
+    """Redelivered after a lost worker, or twice by accident, it does nothing for a
+    run already claimed or ended: run_orchestration claims with a conditional UPDATE."""
     from executions.services import run_orchestration
 
     return asyncio.run(run_orchestration(execution_id))
+
+
+def enqueue_orchestration(execution_id: str, priority: str = "medium") -> None:
+    """Queue the run once the transaction that created it commits, by priority."""
+    run_orchestration_task.apply_async_on_commit(
+        (execution_id,), priority=CELERY_PRIORITY.get(priority, CELERY_PRIORITY["medium"])
+    )
 
 
 @shared_task
@@ -20,4 +33,24 @@ def cleanup_runs_task() -> dict[str, int]:
     from executions.maintenance import cleanup
 
     report = cleanup()
-    return {"interrupted": report.interrupted, "purged": report.purged}
+    return {
+        "resumed": report.resumed,
+        "interrupted": report.interrupted,
+        "orphans": report.orphans,
+        "releasedHolds": report.released_holds,
+        "purged": report.purged,
+    }
+
+
+@shared_task
+def rollup_usage_task() -> int:
+    from executions.rollups import rollup_recent
+
+    return rollup_recent()
+
+
+@shared_task
+def daily_usage_report_task() -> int:
+    from executions.rollups import daily_report
+
+    return len(daily_report())

@@ -37,8 +37,13 @@ def litellm_module() -> Any:
 
 
 async def warm_up() -> None:
-    """Import litellm in a worker thread, so its ~3-5 s import never blocks the loop."""
-    if _litellm is None:
+    """Import litellm in a worker thread, so its ~3-5 s import never blocks the loop.
+    Skipped when the fast path serves the default model (agents/llm/openai_fast.py):
+    then litellm is imported only if an agent uses another provider."""
+    from agents.llm.openai_fast import handles
+
+    fast = settings.ALADDIN_LLM_CLIENT == "fast" and handles(settings.ALADDIN_DEFAULT_MODEL)
+    if _litellm is None and not fast:
         await asyncio.to_thread(litellm_module)
 
 

@@ -39,7 +39,9 @@ def classify(exc: BaseException, model: str) -> AladdinError:
     # from the error text first, so a 401 from a non-OpenAI server can arrive as a
     # BadRequestError. Context-window and timeout classes are kept as they are.
     error_type = _type_of(exc)
-    if error_type not in (ErrorType.CONTEXT_TOO_LARGE, ErrorType.TIMEOUT):
+    if error_type is not ErrorType.TIMEOUT and _lost_connection(exc):
+        error_type = ErrorType.NETWORK_ERROR
+    elif error_type not in (ErrorType.CONTEXT_TOO_LARGE, ErrorType.TIMEOUT):
         by_status = _type_from_status(getattr(exc, "status_code", None))
         if by_status is not ErrorType.UNKNOWN_ERROR:
             error_type = by_status
@@ -52,6 +54,28 @@ def classify(exc: BaseException, model: str) -> AladdinError:
     if isinstance(status, int):
         details["statusCode"] = status
     return AladdinError(error_type, message, retry_after=retry_after(exc), details=details)
+
+
+# The connection failed or dropped before any HTTP answer. litellm reports this as an
+# InternalServerError ("Connection error.") with status 500; what it wraps says more.
+_CONNECTION_FAILURES = frozenset(
+    {"APIConnectionError", "ConnectError", "RemoteProtocolError", "ReadError", "WriteError"}
+)
+_TIMEOUTS = frozenset({"APITimeoutError", "Timeout", "TimeoutException", "ReadTimeout"})
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        names = {cls.__name__ for cls in type(current).__mro__}
+        if names & _TIMEOUTS:
+            return False
+        if names & _CONNECTION_FAILURES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _type_of(exc: BaseException) -> ErrorType:

@@ -40,7 +40,7 @@ from brain.pipeline.enrichment import (
     standard_metadata,
     standard_terms,
 )
-from brain.pipeline.llm import JsonLLM, gateway_llm
+from brain.pipeline.llm import JsonLLM, canon_llm, gateway_llm
 from brain.pipeline.metadata import generate_metadata
 from brain.pipeline.prompts import (
     METADATA_SCHEMA,
@@ -87,6 +87,7 @@ __all__ = [
     "PipelineResult",
     "Proposal",
     "candidates",
+    "canon_llm",
     "character_entity",
     "discover_relationships",
     "document_quality",

@@ -1,7 +1,9 @@
-"""The LLM port the stages call, and its adapter over our real LLM path."""
+"""The LLM port the stages call, its adapter over our real LLM path, and an offline
+stand-in that answers from the entity's own canon (for seeding, with no model)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Protocol
 
 from brain.pipeline.types import PipelineError
@@ -42,3 +44,38 @@ def gateway_llm(
         return dict(parsed)
 
     return complete
+
+
+def canon_llm() -> JsonLLM:
+    """Answers the pipeline's two questions from the entity itself, without a model:
+    metadata from its own fields (summary from its description, themes from its traits
+    or the project's genre, tags from its name), and no new relationships (canon's own
+    are already in the graph). For documents made from seeded canon."""
+
+    async def complete(
+        *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
+    ) -> dict[str, Any]:
+        if "relationships" in schema.get("properties", {}):
+            return {"relationships": []}
+        asked = json.loads(prompt)
+        return _canon_metadata(asked.get("entityType", ""), asked.get("entity") or {}, asked)
+
+    return complete
+
+
+def _canon_metadata(kind: str, entity: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
+    name = str(entity.get("name") or "")
+    text = " ".join(
+        str(entity.get(key) or "")
+        for key in ("logline", "description", "synopsis", "summary", "backstory")
+    ).strip()
+    genre = str((asked.get("project") or {}).get("genre") or "")
+    traits = [str(t) for t in entity.get("traits") or []]
+    return {
+        "summary": (text or f"{kind.title()} {name}.")[:400],
+        "themes": (traits or ([genre] if genre else [kind]))[:8],
+        "tone": "canon",
+        "importance": 0.5,
+        "category": kind,
+        "tags": [*[w for w in name.replace(",", " ").split() if len(w) > 2][:11], kind],
+    }

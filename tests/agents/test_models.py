@@ -75,6 +75,7 @@ def agent_form_data(agent: Agent, **changes: object) -> dict[str, object]:
         "model": agent.model,
         "instructions_prompt": agent.instructions_prompt,
         "max_agent_steps": agent.max_agent_steps,
+        "loop_detection": agent.loop_detection,
         "specialization": agent.specialization,
         "skills": "[]",
         "required_context": "[]",

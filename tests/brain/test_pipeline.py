@@ -4,10 +4,12 @@ LLM server, on both graph backends."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from django.core.management import CommandError, call_command
 
 from agents.llm.client import LitellmClient, LitellmCosts
 from brain.embeddings import default_embedder
@@ -242,3 +244,54 @@ def test_a_cycle_in_belongs_to_and_part_of_is_found() -> None:
     edges = [Edge(BELONGS_TO, "s1", "e1"), Edge(PART_OF, "e1", "p1"), Edge(PART_OF, "p1", "s1")]
     assert find_cycle(edges) == ["s1", "e1", "p1", "s1"]
     assert find_cycle(edges[:2]) == []
+
+
+# ------------------------------------------------------------- in the product
+@pytest.fixture
+def demo(configured_backend: str, seeded: None) -> Any:
+    project = Project.objects.get(slug="the-lantern-keepers")
+    yield project
+    async_to_sync(wipe)(get_backend(), str(project.uid))
+
+
+def documents_of(project: Project) -> dict[str, Any]:
+    from brain.services import entity_refs
+
+    backend = get_backend()
+    return {ref.id: async_to_sync(backend.get_document)(ref.id) for ref in entity_refs(project)}
+
+
+def test_brain_prepare_makes_a_document_for_every_entity_with_a_progress_bar(
+    demo: Project,
+) -> None:
+    out = StringIO()
+    call_command("brain_prepare", "--project", demo.slug, "--canon-only", stdout=out)
+
+    documents = documents_of(demo)
+    assert documents and all(documents.values())
+    assert f"{len(documents)} of {len(documents)} documents stored" in out.getvalue()
+    assert "Preparing The Lantern Keepers" in out.getvalue()
+    kinds = {d.type for d in documents.values() if d is not None}
+    assert {"project", "episode", "scene", "character"} <= kinds
+
+
+def test_brain_prepare_refuses_an_unknown_project_in_one_line(seeded: None) -> None:
+    with pytest.raises(CommandError, match="No project 'nope'"):
+        call_command("brain_prepare", "--project", "nope")
+
+
+def test_seeding_gives_the_demo_project_documents_that_search_finds(demo: Project) -> None:
+    from aladdin.seeding import SeedReport, seed_brain_documents
+    from brain.services import search
+
+    report = SeedReport()
+    seed_brain_documents(report)
+    documents = documents_of(demo)
+    assert report["brain documents"] == len(documents) and all(documents.values())
+
+    hits = async_to_sync(search)(demo, "lighthouse keeper", limit=3)
+    assert hits
+
+    again = SeedReport()
+    seed_brain_documents(again)
+    assert again["brain documents"] == 0  # kept, not remade

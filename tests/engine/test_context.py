@@ -95,10 +95,35 @@ def test_summary_uses_singular_nouns_for_one():
     assert prune_context(context, "x")["summary"].startswith("1 episode, 1 scene, 1 character;")
 
 
-def test_project_is_kept_and_episodes_are_only_counted():
+def test_project_and_the_most_relevant_episodes_are_kept():
     pruned = prune_context(project_context(episodes=[{"id": "e1"}]), "x")
     assert pruned["project"] == {"id": "p1", "name": "Movie XYZ", "settings": {"genre": "noir"}}
-    assert set(pruned) == {"project", "characters", "scenes", "relationships", "summary"}
+    assert set(pruned) == {
+        "project",
+        "episodes",
+        "characters",
+        "scenes",
+        "relationships",
+        "summary",
+    }
+    assert pruned["episodes"] == [{"id": "e1"}]
+
+
+def test_an_episode_named_by_number_comes_first_and_so_do_its_scenes():
+    episodes = [
+        {"id": f"e{n}", "number": n, "title": f"Part {n}", "synopsis": ""} for n in range(1, 6)
+    ]
+    scenes = [
+        {**scene(f"Scene {n}", "a storm"), "episode": 1 + n % 5, "number": n} for n in range(1, 9)
+    ]
+    pruned = prune_context(
+        project_context(scenes=scenes, episodes=episodes),
+        "Create a villain for episode 4",
+        max_scenes=2,
+        max_episodes=1,
+    )
+    assert names(pruned["episodes"], "title") == ["Part 4"]
+    assert {s["episode"] for s in pruned["scenes"]} == {4}
 
 
 def test_missing_or_malformed_sections_are_treated_as_empty():

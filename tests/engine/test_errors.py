@@ -24,7 +24,7 @@ def test_error_types_cover_the_spec_classes_and_ours():
         "cache_error",
         "unknown_error",
     }
-    ours = {"budget_exceeded", "circuit_open", "cancelled"}
+    ours = {"budget_exceeded", "circuit_open", "cancelled", "loop_detected"}
     assert {error_type.value for error_type in ErrorType} == spec | ours
 
 

@@ -46,11 +46,23 @@ BUILDERS: dict[str, Callable[[], Event]] = {
         {"totalTime": 8234, "tokensUsed": 4521, "agentsSpawned": 7},
     ),
     "error": lambda: events.error(ROOT, "boom", {"type": "unknown_error"}),
+    "orchestration-plan": lambda: events.orchestration_plan(
+        ROOT,
+        {
+            "departments": [{"department": "character", "relevance": 0.9, "maxSpecialists": 1}],
+            "omitted": [{"department": "audio", "agent": None, "reason": "budget"}],
+            "estimatedTokens": 42000,
+        },
+    ),
+    "agent-loop-detected": lambda: events.agent_loop_detected(
+        ROOT, "character", "character-creator-001", "repeat", ("search({})",) * 3, "stop", "s1"
+    ),
 }
+SPEC_TYPES = 12
 
 
-def test_there_is_a_builder_for_each_of_the_12_types() -> None:
-    assert len(EVENT_FIELDS) == 12
+def test_there_is_a_builder_for_each_of_the_12_spec_types_and_our_two() -> None:
+    assert len(EVENT_FIELDS) == SPEC_TYPES + 2
     assert set(BUILDERS) == set(EVENT_FIELDS)
 
 

@@ -106,8 +106,23 @@ def llm(settings: SettingsWrapper, fake_llm: FakeLLMServer) -> Iterator[FakeLLMS
     BREAKERS.reset()
 
 
+# Room for every department the tests plan: with no past runs, each agent is
+# estimated at its role's maxTotal (spec 7.1) and a default budget would cut the plan.
+ROOMY_RUN_TOKENS = 1_000_000
+
+
 @pytest.fixture
 def project(seeded: None) -> Project:
+    project = Project.objects.get(slug="the-lantern-keepers")
+    project.token_budget_per_execution = ROOMY_RUN_TOKENS
+    project.token_budget_daily = 10 * ROOMY_RUN_TOKENS
+    project.save(update_fields=["token_budget_per_execution", "token_budget_daily"])
+    return project
+
+
+@pytest.fixture
+def default_project(seeded: None) -> Project:
+    """The demo project with the budgets a new project gets."""
     return Project.objects.get(slug="the-lantern-keepers")
 
 

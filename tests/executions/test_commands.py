@@ -72,3 +72,13 @@ def test_orchestrate_shows_live_progress_and_the_report(
 def test_orchestrate_refuses_an_unknown_project(seeded: None) -> None:
     with pytest.raises(CommandError, match="No project 'nope'"):
         call_command("orchestrate", "x", "--project", "nope")
+
+
+def test_orchestrate_says_how_the_run_ended_and_what_the_budget_left_out(
+    llm: FakeLLMServer, default_project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.8), ("audio", 0.7))))
+    call_command("orchestrate", "Create a villain", "--project", default_project.slug)
+    printed = capsys.readouterr().out
+    assert "Stopped: completed" in printed or "Stopped: budget_exhausted" in printed
+    assert "Left out" in printed and "audio" in printed and "planned out" in printed

@@ -99,7 +99,7 @@ async def test_full_hierarchy_runs_and_records_everything(
     types = [e.type for e in events]
     assert types[0] == "orchestration-start" and types[-1] == "orchestration-complete"
     assert [e.sequence for e in events] == list(range(1, len(events) + 1))
-    assert set(types) == set(EVENT_FIELDS) - {"error"}
+    assert set(types) == set(EVENT_FIELDS) - {"error", "agent-loop-detected"}
     for event in events:
         assert set(EVENT_FIELDS[event.type]) <= set(event.payload), event.type
     assert response["entitiesStored"] >= 1
@@ -126,16 +126,17 @@ async def test_departments_and_specialists_really_run_in_parallel(
     )
     llm.latency = 0.2
 
-    started = time.monotonic()
     response = await orchestrate(project)
-    elapsed = time.monotonic() - started
 
     assert response["status"] == "completed"
-    calls = len(llm.requests)
+    pipeline = llm.requests_matching("brain metadata") + llm.requests_matching(
+        "relationship discovery"
+    )
+    calls = len(llm.requests) - len(pipeline)
     assert calls == 1 + 3 * (1 + 2 + 2 + 1) + 1
-    # Critical path: plan, select, specialist, review, synthesis, validation = 6 calls.
-    sequential = calls * 0.2
-    assert 6 * 0.2 <= elapsed < sequential / 2, (elapsed, sequential)
+    # More calls at once than the three heads alone: departments and their specialists
+    # overlap (six at most: two specialists in each of three departments).
+    assert 4 <= llm.peak_in_flight <= 6
 
 
 async def test_specialist_below_threshold_is_retried_with_feedback_then_accepted(
@@ -367,7 +368,7 @@ async def test_low_score_retry_moves_to_a_stronger_model_tier(
     assert models == ["gpt-4o-mini", "gpt-4o"]
 
 
-async def test_dollar_budget_stops_the_run_too(llm: FakeLLMServer, project: Project) -> None:
+async def test_a_dollar_budget_shapes_the_run_too(llm: FakeLLMServer, project: Project) -> None:
     from decimal import Decimal
 
     project.usd_budget_per_execution = Decimal("0.002")
@@ -376,10 +377,13 @@ async def test_dollar_budget_stops_the_run_too(llm: FakeLLMServer, project: Proj
 
     response = await orchestrate(project)
 
-    assert response["status"] == "failed"
-    assert response["error"]["type"] == "budget_exceeded"
-    assert "$" in response["error"]["message"] or "USD" in response["error"]["message"]
+    # Priced at the role limits, two departments do not fit in $0.002: the plan is cut
+    # (in dollars) and what runs stays inside the budget.
+    assert response["status"] == "completed", response.get("error")
+    assert response["stopReason"] in {"completed", "budget_exhausted"}
     assert 0 < response["metrics"]["cost"] <= 0.002
+    assert [o["department"] for o in response["omitted"] if o["agent"] is None] == ["story"]
+    assert "dollar budget" in response["omitted"][0]["detail"]
 
 
 async def test_demo_model_output_is_never_stored_in_the_brain(

@@ -36,6 +36,7 @@ from aiohttp import web
 from engine.schema_sample import sample_from_schema
 
 __all__ = [
+    "DisconnectReply",
     "ErrorReply",
     "FakeLLMServer",
     "HangReply",
@@ -47,6 +48,7 @@ __all__ = [
     "ToolCall",
     "ToolCallsReply",
     "call",
+    "disconnect",
     "hang",
     "http_error",
     "json_reply",
@@ -136,7 +138,14 @@ class HangReply:
     delay: float = 0.0
 
 
-Reply: TypeAlias = TextReply | ToolCallsReply | ErrorReply | RawReply | HangReply
+@dataclass(frozen=True)
+class DisconnectReply:
+    """Drops the connection without answering: the client sees a network error."""
+
+    delay: float = 0.0
+
+
+Reply: TypeAlias = TextReply | ToolCallsReply | ErrorReply | RawReply | HangReply | DisconnectReply
 Matcher: TypeAlias = str | Callable[[JSON], Any]
 
 
@@ -189,6 +198,11 @@ def raw(
 ) -> RawReply:
     """Any status with a verbatim body, for malformed or truncated responses."""
     return RawReply(status=status, body=body, content_type=content_type, delay=delay)
+
+
+def disconnect(*, delay: float = 0.0) -> DisconnectReply:
+    """Close the connection without a response, to exercise network-error handling."""
+    return DisconnectReply(delay=delay)
 
 
 def hang(*, delay: float = 0.0) -> HangReply:
@@ -388,6 +402,8 @@ class FakeLLMServer:
         self._scripts: list[Script] = []
         self._recorded: list[_Recorded] = []
         self._latency = 0.0
+        self._in_flight = 0
+        self._peak_in_flight = 0
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -516,6 +532,13 @@ class FakeLLMServer:
             return [dict(r.headers) for r in self._recorded]
 
     @property
+    def peak_in_flight(self) -> int:
+        """The most chat requests that were being answered at once: proves parallelism
+        by counts, not by the clock."""
+        with self._lock:
+            return self._peak_in_flight
+
+    @property
     def pending_replies(self) -> int:
         """Scripted replies not yet consumed: assert 0 to prove a script was fully used."""
         with self._lock:
@@ -537,6 +560,7 @@ class FakeLLMServer:
             self._scripts.clear()
             self._recorded.clear()
             self._latency = 0.0
+            self._peak_in_flight = self._in_flight
 
     def requests_matching(self, match: Matcher) -> list[JSON]:
         predicate = _as_predicate(match)
@@ -573,8 +597,15 @@ class FakeLLMServer:
             error = _error_body("request body is not a JSON object", "invalid_request_error", None)
             return web.json_response(error, status=400)
         reply = self._record_and_pick(request, body)
-        await self._pause(self._latency + reply.delay)
-        return await self._respond(request, body, reply)
+        with self._lock:
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+        try:
+            await self._pause(self._latency + reply.delay)
+            return await self._respond(request, body, reply)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def _record_and_pick(self, request: web.Request, body: JSON) -> Reply:
         with self._arrivals:
@@ -595,6 +626,10 @@ class FakeLLMServer:
             return web.json_response(
                 _error_body("server stopped", "server_error", None), status=503
             )
+        if isinstance(reply, DisconnectReply):
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=499)  # never reaches the client
         if isinstance(reply, ErrorReply):
             error = _error_body(reply.message, reply.error_type, reply.code)
             return web.json_response(error, status=reply.status, headers=dict(reply.headers))

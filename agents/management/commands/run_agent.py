@@ -10,9 +10,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agents.models import Agent
-from agents.runtime import run_agent
+from aladdin import audit
 from brain.models import Project
 from executions.models import ToolCall
+from executions.requests import RequestInvalid, validate_request
+from executions.runners import run_agent
 
 
 class Command(BaseCommand):
@@ -23,10 +25,16 @@ class Command(BaseCommand):
         parser.add_argument("prompt")
         parser.add_argument("--project", help="Project slug whose context the agent gets.")
 
+    def execute(self, *args: Any, **options: Any) -> Any:
+        with audit.cli():  # audit rows written by this command say "cli"
+            return super().execute(*args, **options)
+
     def handle(self, *args: Any, **options: Any) -> None:
-        agent_id, prompt = options["agent_id"], options["prompt"].strip()
-        if not prompt:
-            raise CommandError("The prompt is empty.")
+        agent_id = options["agent_id"]
+        try:
+            prompt = validate_request(options["prompt"]).prompt
+        except RequestInvalid as error:
+            raise CommandError(f"Invalid request: {error}") from None
         if not Agent.objects.filter(agent_id=agent_id).exists():
             raise CommandError(
                 f"No agent {agent_id!r}. Agents: python manage.py shell -c "
@@ -37,11 +45,20 @@ class Command(BaseCommand):
         if settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL:
             self.stderr.write(
                 self.style.WARNING(
-                    "Using the built-in demo model: the output is a placeholder. Set "
+                    "Using the built-in demo model: the output is a placeholder, and its "
+                    "tokens are not charged to the project's daily budget. Set "
                     "ALADDIN_DEFAULT_MODEL (and ALADDIN_LLM_API_KEY) for a real provider."
                 )
             )
         result = asyncio.run(run_agent(agent_id, prompt, project=project))
+        audit.record(
+            "agent.execute",
+            "execution",
+            result.execution_id,
+            changes={"agentId": agent_id, "project": project.slug if project else None},
+            success=result.ok,
+            error_message=str(result.error or ""),
+        )
         self._report(result)
         if not result.ok:
             raise CommandError(f"The run {result.status}: {result.error}")

