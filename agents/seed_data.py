@@ -103,9 +103,18 @@ DEPARTMENTS: list[dict[str, Any]] = [
 ]
 
 
+# Starting estimates per call, measured on this team's prompts (a head call is a
+# specialist selection, a review or a synthesis); the budget planner uses them until
+# the agent's own runs give averages. Editable per agent in the admin.
+HEAD_TOKENS_PER_CALL = 2_500
+SPECIALIST_TOKENS_PER_RUN = 3_000
+ORCHESTRATOR_TOKENS_PER_CALL = 2_500
+
+
 ORCHESTRATOR: dict[str, Any] = {
     "agent_id": "master-orchestrator",
     "name": "Master Orchestrator",
+    "estimated_tokens_per_run": ORCHESTRATOR_TOKENS_PER_CALL,
     "description": (
         "Routes a producer's request to the departments that matter, briefs each one, and "
         "judges whether the combined result belongs in the project."
@@ -171,6 +180,7 @@ def _head(
         "tools": list(HEAD_TOOLS),
         "quality_threshold": DEFAULT_QUALITY_THRESHOLD,
         "max_retries": 2,
+        "estimated_tokens_per_run": HEAD_TOKENS_PER_CALL,
         "instructions_prompt": _prompt(instructions),
     }
 
@@ -200,6 +210,7 @@ def _specialist(
         "tools": list(tools),
         "quality_threshold": quality_threshold,
         "max_retries": max_retries,
+        "estimated_tokens_per_run": SPECIALIST_TOKENS_PER_RUN,
         "instructions_prompt": _prompt(instructions),
     }
 

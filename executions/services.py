@@ -166,12 +166,19 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
 
 
 async def _despite_cancellation(write: Coroutine[Any, Any, Any]) -> None:
-    """Finish a short final write even if the task is cancelled again meanwhile (the
-    queued run's own poll and cancel_orchestration may both cancel it)."""
+    """Finish a short final write even if the task is cancelled meanwhile (the queued
+    run's own poll and cancel_orchestration may both cancel it), then pass the
+    cancellation on."""
     done = asyncio.ensure_future(write)
+    cancelled = False
     while not done.done():
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await asyncio.shield(done)
+        except asyncio.CancelledError:
+            cancelled = True
+    done.result()
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 def _not_run(root: Execution) -> dict[str, Any]:
@@ -242,9 +249,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
     recorder = DjangoRunRecorder(root.requested_by_id)
     orchestrator = Orchestrator(
         # One recorder per orchestration: it caches ids and timings of its runs.
-        build_runner(
-            root.requested_by_id, recorder=recorder, api_key=project.llm_api_key or None
-        ),
+        build_runner(root.requested_by_id, recorder=recorder, api_key=project.llm_api_key or None),
         recorder,
         DjangoEventSink(),
         # Ingested results go through the brain pipeline with the project's own model.

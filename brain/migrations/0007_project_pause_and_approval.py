@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('brain', '0006_initial'),
+        ('brain', '0006_project_usd_budget_bounds'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('brain', '0006_initial'),
+        ('brain', '0006_project_usd_budget_bounds'),
         ('departments', '0001_initial'),
         ('executions', '0005_budget_accounts_and_run_worker'),
     ]

@@ -62,6 +62,9 @@ def remember_cheap_past_runs(tokens: int) -> None:
 async def test_a_three_department_request_on_a_default_project_completes_within_budget(
     llm: FakeLLMServer, default_project: Project
 ) -> None:
+    # No estimate anywhere (the admin's starting estimates cleared), so every agent is
+    # estimated at its role's maxTotal.
+    await Agent.objects.aupdate(estimated_tokens_per_run=0)
     llm.script(PLAN, json_reply(plan(("character", 0.95), ("visual", 0.8), ("audio", 0.7))))
 
     response = await orchestrate(default_project, VILLAIN)
@@ -82,6 +85,21 @@ async def test_a_three_department_request_on_a_default_project_completes_within_
     ran = [r["department"] for r in response["departmentReports"]]
     assert set(ran).isdisjoint(cut)
     assert await unfinished(root) == 0
+
+
+async def test_the_seeded_estimates_let_a_new_install_run_all_three_departments(
+    llm: FakeLLMServer, default_project: Project
+) -> None:
+    llm.script(PLAN, json_reply(plan(("character", 0.95), ("visual", 0.8), ("audio", 0.7))))
+
+    response = await orchestrate(default_project, VILLAIN)
+
+    assert response["status"] == "completed", response.get("error")
+    ran = {r["department"] for r in response["departmentReports"]}
+    assert ran == {"character", "visual", "audio"}
+    assert all(o["agent"] is not None for o in response["omitted"])  # only specialists cut
+    root = await Execution.objects.aget(execution_id=response["executionId"])
+    assert 0 < root.total_tokens <= default_project.token_budget_per_execution
 
 
 async def test_past_averages_let_the_same_request_keep_every_department(
@@ -324,6 +342,7 @@ def test_an_agent_without_runs_is_estimated_from_the_admin_else_its_roles_averag
 ) -> None:
     from executions.selectors import team_for
 
+    Agent.objects.update(estimated_tokens_per_run=0)  # no starting estimates from the seed
     creator = Agent.objects.get(agent_id="character-creator-001")
     for tokens, cost in ((900, "0.001"), (1100, "0.003")):
         Execution.objects.create(

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('brain', '0006_initial'),
+        ('brain', '0006_project_usd_budget_bounds'),
     ]
 
     operations = [
