@@ -29,7 +29,11 @@ def _render(execution_id: str, user: Any, after: int | None) -> tuple[str, int, 
         return "", 0, False, False
     if not may_read(user, state.root):
         return "", 0, True, False
-    context = {"user": user, "can_cancel": _can_cancel(user, state.root)}
+    context = {
+        "user": user,
+        "can_cancel": _can_cancel(user, state.root),
+        "next_step": fragments.next_steps(user, state.root),
+    }
     last = state.progress.last_sequence
     if after is None:
         return fragments.full(state, context), last, True, True

@@ -7,11 +7,16 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from brain.access import has_permission
 from dashboard.monitor import MonitorState, monitor_state
+from executions.approval import pending_entities
 from executions.models import Execution
+from executions.resume import RETRYABLE
 
 # Events that change the chart's shape (a department appears) or the run's end.
 STRUCTURAL = {"orchestration-start", "department-assigned", "orchestration-complete", "error"}
+# Statuses in which a person can act on the run (retry, resume, approve or reject).
+ACTIONABLE = (*Execution.FINISHED, Execution.Status.PAUSED, Execution.Status.AWAITING_APPROVAL)
 
 
 def load_state(execution_id: str) -> MonitorState | None:
@@ -27,6 +32,7 @@ def full(state: MonitorState, context: dict[str, Any]) -> str:
     """Everything live on the page: sent when the socket (re)connects."""
     parts = [
         _render("dashboard/_summary.html", state, context),
+        _render("dashboard/_next_step.html", state, context),
         _render("dashboard/_orgchart.html", state, context),
         _render("dashboard/_timeline.html", state, context),
         _render("dashboard/_report.html", state, context),
@@ -40,6 +46,9 @@ def update(state: MonitorState, after: int, context: dict[str, Any]) -> str:
     if not new:
         return ""
     parts = [_render("dashboard/_summary.html", state, context)]
+    if state.root.status in ACTIONABLE:
+        # The page was opened while the run was going: its next step appears without a reload.
+        parts.append(_render("dashboard/_next_step.html", state, context))
     if any(entry.type in STRUCTURAL for entry in new):
         parts.append(_render("dashboard/_orgchart.html", state, context))
     else:
@@ -58,6 +67,22 @@ def update(state: MonitorState, after: int, context: dict[str, Any]) -> str:
     if state.finished:
         parts.append(_render("dashboard/_report.html", state, context))
     return "".join(parts)
+
+
+def next_steps(user: Any, root: Execution) -> dict[str, Any]:
+    """Which of retry, resume, approve/reject this user may do with this run now."""
+    if root.project is None or root.kind != Execution.Kind.ORCHESTRATION:
+        return {}
+    execute = has_permission(user, "agent:execute", root.project)
+    decide = root.status == Execution.Status.AWAITING_APPROVAL and has_permission(
+        user, "project:write", root.project
+    )
+    return {
+        "retry": execute and root.status in RETRYABLE,
+        "resume": execute and root.status == Execution.Status.PAUSED,
+        "decide": decide,
+        "pending": pending_entities(root) if decide else [],
+    }
 
 
 def _departments_named(state: MonitorState, after: int) -> set[str]:

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aladdin.models import AuditLog
 from brain.access import AccessDenied, has_permission, projects_with, require
-from dashboard import charts, selectors
+from dashboard import charts, fragments, selectors
 from dashboard.forms import NewRequestForm
 from dashboard.monitor import monitor_state
 from departments.models import Department
-from executions.approval import ApprovalError, decide, pending_entities
+from executions.approval import ApprovalError, decide
 from executions.models import Execution
-from executions.resume import RETRYABLE, NotRetryable, resume_paused, retry_orchestration
+from executions.resume import NotRetryable, resume_paused, retry_orchestration
 from executions.services import cancel_orchestration, start_orchestration
 
 PAGE_SIZE = 25
@@ -78,7 +78,11 @@ def monitor(request: HttpRequest, execution_id: UUID) -> HttpResponse:
     can_cancel = root.project is not None and has_permission(
         request.user, "execution:cancel", root.project
     )
-    context = {"state": state, "can_cancel": can_cancel, "next_step": next_steps(request, root)}
+    context = {
+        "state": state,
+        "can_cancel": can_cancel,
+        "next_step": fragments.next_steps(request.user, root),
+    }
     return render(request, "dashboard/monitor.html", context)
 
 
@@ -97,22 +101,6 @@ async def cancel(request: HttpRequest, execution_id: UUID) -> HttpResponseBase:
     if request.headers.get("HX-Request"):
         return HttpResponse(status=204)
     return redirect("dashboard:monitor", execution_id)
-
-
-def next_steps(request: HttpRequest, root: Execution) -> dict[str, Any]:
-    """Which of retry, resume, approve/reject this user may do with this run now."""
-    if root.project is None or root.kind != Execution.Kind.ORCHESTRATION:
-        return {}
-    execute = has_permission(request.user, "agent:execute", root.project)
-    decide = root.status == Execution.Status.AWAITING_APPROVAL and has_permission(
-        request.user, "project:write", root.project
-    )
-    return {
-        "retry": execute and root.status in RETRYABLE,
-        "resume": execute and root.status == Execution.Status.PAUSED,
-        "decide": decide,
-        "pending": pending_entities(root) if decide else [],
-    }
 
 
 NEXT_STEP_PERMISSIONS = {

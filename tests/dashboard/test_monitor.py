@@ -88,7 +88,8 @@ async def test_monitor_socket_sends_the_page_then_out_of_band_swaps_per_event(
     first = await ws.receive_from()
     for element in ('id="run-summary"', 'id="orgchart"', 'id="timeline-panel"', 'id="report"'):
         assert element in first
-    assert first.count('hx-swap-oob="true"') == 4
+    assert first.count('hx-swap-oob="true"') == 5  # with the (still empty) next-step target
+    assert '<div id="next-step" hidden hx-swap-oob="true">' in first
 
     sink, run_id = DjangoEventSink(), running["run"]
     await sink.emit(run_id, "department-assigned", {"department": "story", "relevance": 0.9})
@@ -102,6 +103,24 @@ async def test_monitor_socket_sends_the_page_then_out_of_band_swaps_per_event(
     assert 'id="orgchart"' not in started  # only the card that changed
     assert 'id="dept-story"' in started and 'data-state="working"' in started
     assert 'id="ev-2"' in started and 'id="ev-1"' not in started
+    await ws.disconnect()
+
+
+async def test_the_retry_button_appears_live_when_a_watched_run_fails(project: Project) -> None:
+    def make() -> dict[str, Any]:
+        root = run(project, status="running")
+        return {"run": str(root.execution_id), "cookie": session_cookie("doer", project, "user")}
+
+    running = await sync_to_async(make)()
+    ws = await connect_monitor(running["cookie"], running["run"])
+    first = await ws.receive_from()
+    assert 'data-testid="retry-run"' not in first
+
+    await Execution.objects.filter(execution_id=running["run"]).aupdate(status="failed")
+    await DjangoEventSink().emit(running["run"], "error", {"error": "the provider is down"})
+    ended = await ws.receive_from()
+    assert '<section id="next-step" class="panel next-step" data-testid="next-step" ' in ended
+    assert 'data-testid="retry-run"' in ended and "Retry what failed" in ended
     await ws.disconnect()
 
 

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from agents.models import Agent
 from brain.models import Project
 from executions.models import Execution
 from tests.executions.conftest import PLAN, by_agent, plan, selection
@@ -77,6 +78,7 @@ def test_orchestrate_refuses_an_unknown_project(seeded: None) -> None:
 def test_orchestrate_says_how_the_run_ended_and_what_the_budget_left_out(
     llm: FakeLLMServer, default_project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    Agent.objects.update(estimated_tokens_per_run=0)  # every agent at its role's limit
     llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.8), ("audio", 0.7))))
     call_command("orchestrate", "Create a villain", "--project", default_project.slug)
     printed = capsys.readouterr().out

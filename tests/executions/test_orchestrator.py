@@ -8,6 +8,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
+from agents.models import Agent
 from agents.runtime import BREAKERS
 from brain.models import Character, Project
 from departments.models import Department
@@ -373,6 +374,7 @@ async def test_a_dollar_budget_shapes_the_run_too(llm: FakeLLMServer, project: P
 
     project.usd_budget_per_execution = Decimal("0.002")
     await project.asave()
+    await Agent.objects.aupdate(estimated_tokens_per_run=0)  # priced at the role limits
     llm.script(PLAN, json_reply(plan(("character", 0.9), ("story", 0.9))))
 
     response = await orchestrate(project)

@@ -1,0 +1,218 @@
+"""Reads for the API, always narrowed to what the caller may see (brain.access)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from agents.models import Agent, CustomTool
+from brain import access
+from brain.models import Episode, Project, ProjectMembership
+from departments.models import Department
+from executions.models import Execution, ExecutionEvent, ToolCall
+from executions.progress import Progress
+
+EVENTS_PER_PAGE = 500
+
+
+def project_by_ref(user: Any, ref: str, permission: str) -> Project:
+    """The project named by id or slug, if the user holds `permission` on it.
+
+    A project the user cannot even read answers 404, so ids do not leak.
+    """
+    field = "slug" if not _looks_like_uuid(ref) else "uid"
+    project = Project.objects.filter(**{field: ref}).first()
+    if project is None or not access.has_permission(user, "project:read", project):
+        raise Project.DoesNotExist(f"No project {ref!r}.")
+    access.require(user, permission, project)
+    return project
+
+
+def _looks_like_uuid(ref: str) -> bool:
+    return len(ref) == 36 and ref.count("-") == 4
+
+
+def visible_executions(user: Any) -> QuerySet[Execution]:
+    """Runs of the user's projects, and project-less runs they started themselves."""
+    if getattr(user, "is_superuser", False):
+        return Execution.objects.all()
+    projects = access.projects_with(user, "execution:read")
+    return Execution.objects.filter(
+        Q(project__in=projects) | Q(project__isnull=True, requested_by_id=user.pk)
+    )
+
+
+RELATED = ("agent", "department", "project", "conversation", "parent", "root")
+# A list needs these columns only; the JSON documents (messages, output) stay on disk.
+SUMMARY_FIELDS = (
+    "execution_id",
+    "kind",
+    "status",
+    "agent_version",
+    "model",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "execution_time",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost",
+    "overall_score",
+    "decision",
+    "error_type",
+    "agent__agent_id",
+    "department__slug",
+    "project__uid",
+    "conversation__conversation_id",
+    "parent__execution_id",
+    "root__execution_id",
+)
+
+
+def list_executions(user: Any, filters: dict[str, Any]) -> QuerySet[Execution]:
+    runs = visible_executions(user)
+    lookups = {
+        "conversationId": "conversation__conversation_id",
+        "status": "status",
+        "department": "department__slug",
+        "agentId": "agent__agent_id",
+        "kind": "kind",
+        "startDate": "created_at__gte",
+        "endDate": "created_at__lte",
+    }
+    for key, lookup in lookups.items():
+        if filters.get(key) is not None:
+            runs = runs.filter(**{lookup: filters[key]})
+    return runs.order_by("-created_at", "-pk")
+
+
+def execution_page(
+    runs: QuerySet[Execution], limit: int, offset: int
+) -> tuple[list[Execution], int]:
+    """One page, newest first, and the total. The page's ids are chosen on narrow rows
+    first: sorting every visible run with all its columns is what made lists slow."""
+    ids = list(runs.values_list("pk", flat=True)[offset : offset + limit])
+    rows = {
+        run.pk: run
+        for run in runs.model.objects.filter(pk__in=ids)
+        .select_related(*RELATED)
+        .only(*SUMMARY_FIELDS)
+    }
+    return [rows[pk] for pk in ids if pk in rows], runs.count()
+
+
+def execution_for(user: Any, execution_id: str) -> Execution:
+    run = visible_executions(user).select_related("project").get(execution_id=execution_id)
+    return run
+
+
+def execution_detail(user: Any, execution_id: str) -> Execution:
+    run = visible_executions(user).select_related(*RELATED).get(execution_id=execution_id)
+    children = run.children.select_related(*RELATED).only(*SUMMARY_FIELDS)
+    run.child_runs = list(children.order_by("created_at", "pk"))  # type: ignore[attr-defined]
+    run.event_list = list(run.events.order_by("sequence")[:EVENTS_PER_PAGE])  # type: ignore[attr-defined]
+    run.tool_call_list = list(  # type: ignore[attr-defined]
+        ToolCall.objects.filter(Q(execution=run) | Q(execution__root=run))
+        .select_related("execution")
+        .order_by("started_at", "pk")[:EVENTS_PER_PAGE]
+    )
+    return run
+
+
+def status_of(run: Execution, since: int) -> dict[str, Any]:
+    progress = Progress()
+    for sequence, type_, payload in run.events.order_by("sequence").values_list(
+        "sequence", "type", "payload"
+    ):
+        progress.apply(sequence, type_, payload)
+    new_events = list(
+        ExecutionEvent.objects.filter(execution=run, sequence__gt=since).order_by("sequence")[
+            :EVENTS_PER_PAGE
+        ]
+    )
+    phase = progress.phase
+    if run.status in (Execution.Status.FAILED, Execution.Status.CANCELLED):
+        phase = run.status  # a run stopped before its log says so (cancel, lost process)
+    percent = 100 if run.is_finished else progress.percent
+    return {
+        "executionId": run.execution_id,
+        "status": run.status,
+        "progress": percent,
+        "currentPhase": phase,
+        "departmentsComplete": progress.departments_complete,
+        "departmentsTotal": len(progress.departments),
+        "events": new_events,
+        "lastSequence": progress.last_sequence,
+        "partialResults": _partial_results(run, progress),
+    }
+
+
+def _partial_results(run: Execution, progress: Progress) -> dict[str, Any] | None:
+    if run.output and isinstance(run.output, dict):
+        return run.output
+    departments = {
+        slug: {"status": d.status, "score": d.score, "decision": d.decision}
+        for slug, d in progress.departments.items()
+    }
+    return {"departments": departments} if departments else None
+
+
+def list_agents(filters: dict[str, Any]) -> QuerySet[Agent]:
+    agents = (
+        Agent.objects.select_related("department")
+        .prefetch_related(Prefetch("tools", queryset=CustomTool.objects.only("tool_name")))
+        .defer("instructions_prompt", "changelog")
+    )
+    if filters.get("department"):
+        agents = agents.filter(department__slug=filters["department"])
+    if filters.get("isDepartmentHead") is not None:
+        agents = agents.filter(is_department_head=filters["isDepartmentHead"])
+    if filters.get("isActive") is not None:
+        agents = agents.filter(is_active=filters["isActive"])
+    return agents.order_by("department__priority", "-is_department_head", "agent_id")
+
+
+def agent_by_id(agent_id: str) -> Agent:
+    return (
+        Agent.objects.select_related("department").prefetch_related("tools").get(agent_id=agent_id)
+    )
+
+
+def list_tools() -> QuerySet[CustomTool]:
+    return CustomTool.objects.prefetch_related("departments").order_by("tool_name")
+
+
+def list_departments() -> list[Department]:
+    departments = list(Department.objects.prefetch_related("agents").order_by("priority", "slug"))
+    for department in departments:
+        members = sorted(department.agents.all(), key=lambda a: a.agent_id)
+        head = next((a for a in members if a.is_department_head), None)
+        department.headAgentId = head.agent_id if head else None  # type: ignore[attr-defined]
+        department.agentIds = [a.agent_id for a in members]  # type: ignore[attr-defined]
+    return departments
+
+
+def list_projects(user: Any) -> list[Project]:
+    projects = list(
+        access.readable_projects(user)
+        .prefetch_related(
+            Prefetch(
+                "episodes",
+                queryset=Episode.objects.order_by("episode_number").prefetch_related("scenes"),
+            ),
+            "characters",
+        )
+        .order_by("name")
+    )
+    roles = dict(
+        ProjectMembership.objects.filter(user_id=user.pk).values_list("project_id", "role")
+    )
+    for project in projects:
+        project.role = roles.get(project.pk)  # type: ignore[attr-defined]
+    return projects
+
+
+def require_on(user: Any, permission: str, project: Project) -> None:
+    access.require(user, permission, project)

@@ -1,0 +1,90 @@
+"""Shapes shared by several endpoints: errors, paging, id formats."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from rest_framework import serializers
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+
+
+class ErrorOut(serializers.Serializer):
+    error = serializers.CharField(help_text="One readable line.")
+    # The metaclass moves declared fields off the class, so this does not hide `.fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field (as the API spells it) -> reasons, for invalid input.",
+    )
+    permission = serializers.CharField(
+        required=False, help_text="For a 403: the permission you lack, e.g. agent:configure."
+    )
+
+
+class PageIn(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    offset = serializers.IntegerField(min_value=0, max_value=10_000_000, default=0)
+
+
+class ProjectRefField(serializers.CharField):
+    """A project's id (UUID) or its slug."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 80)
+        kwargs.setdefault("help_text", "The project's id (a UUID) or its slug.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not SLUG.match(value) and not is_uuid(value):
+            raise serializers.ValidationError("Must be a project id (UUID) or slug.")
+        return value
+
+
+class AgentIdField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("min_length", 1)
+        kwargs.setdefault("help_text", 'An agent id, e.g. "story-head-001".')
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not SLUG.match(value):
+            raise serializers.ValidationError("Use letters, digits, - or _ only.")
+        return value
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
+def page_of(results: Any, count: int, limit: int, offset: int) -> dict[str, Any]:
+    return {"count": count, "limit": limit, "offset": offset, "results": results}
+
+
+def page_serializer(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "limit": serializers.IntegerField(),
+            "offset": serializers.IntegerField(),
+            "results": item(many=True),
+        },
+    )
+
+
+class TokenUsageOut(serializers.Serializer):
+    input = serializers.IntegerField()
+    output = serializers.IntegerField()
+    total = serializers.IntegerField()

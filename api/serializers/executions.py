@@ -1,0 +1,177 @@
+"""Runs: orchestrations, their status, and the execution history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from api.serializers.common import PageIn, ProjectRefField
+from executions.models import Execution
+from executions.requests import PRIORITIES
+
+STATUSES = [choice for choice, _ in Execution.Status.choices]
+KINDS = [choice for choice, _ in Execution.Kind.choices]
+
+
+class ExecuteOptionsIn(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=PRIORITIES, required=False)
+    maxTokens = serializers.IntegerField(required=False, help_text="100..50,000")
+    qualityThreshold = serializers.FloatField(required=False, help_text="0..100")
+    wait = serializers.BooleanField(
+        required=False, default=False, help_text="Answer when the run ends (ExecuteResponse)."
+    )
+
+
+class ExecuteIn(serializers.Serializer):
+    projectId = ProjectRefField()
+    userPrompt = serializers.CharField(
+        trim_whitespace=False, allow_blank=True, help_text="1..10,000 characters."
+    )
+    conversationId = serializers.UUIDField(required=False, allow_null=True)
+    options = serializers.DictField(
+        required=False,
+        help_text="priority (low|medium|high|urgent), maxTokens (100..50,000), "
+        "qualityThreshold (0..100), wait (bool).",
+    )
+
+
+class ExecuteAcceptedOut(serializers.Serializer):
+    executionId = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    statusUrl = serializers.CharField()
+
+
+class ExecuteOut(serializers.Serializer):
+    """Spec 11.1 ExecuteResponse, returned with `"wait": true`."""
+
+    executionId = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    departmentReports = serializers.ListField(child=serializers.DictField())
+    overallQuality = serializers.FloatField()
+    consistency = serializers.FloatField()
+    recommendation = serializers.ChoiceField(choices=["ingest", "modify", "discard"])
+    metrics = serializers.DictField()
+    error = serializers.DictField(required=False)
+
+
+class StatusQuery(serializers.Serializer):
+    since = serializers.IntegerField(
+        min_value=0, max_value=2_000_000_000, default=0, help_text="Events after this sequence."
+    )
+
+
+class EventOut(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    type = serializers.CharField()
+    timestamp = serializers.DateTimeField(source="created_at")
+    payload = serializers.DictField()
+
+
+class StatusOut(serializers.Serializer):
+    executionId = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    currentPhase = serializers.CharField()
+    departmentsComplete = serializers.IntegerField()
+    departmentsTotal = serializers.IntegerField()
+    events = EventOut(many=True)
+    lastSequence = serializers.IntegerField()
+    partialResults = serializers.DictField(allow_null=True)
+
+
+class CancelIn(serializers.Serializer):
+    department = serializers.RegexField(
+        r"^[-a-zA-Z0-9_]+$", max_length=50, required=False, help_text="Only this department."
+    )
+
+
+class CancelOut(serializers.Serializer):
+    executionId = serializers.UUIDField()
+    cancelled = serializers.BooleanField(help_text="False when the run had already finished.")
+    department = serializers.CharField(allow_null=True)
+
+
+class ListExecutionsQuery(PageIn):
+    projectId = ProjectRefField(required=False)
+    conversationId = serializers.UUIDField(required=False)
+    status = serializers.ChoiceField(choices=STATUSES, required=False)
+    department = serializers.RegexField(r"^[-a-zA-Z0-9_]+$", max_length=50, required=False)
+    agentId = serializers.RegexField(r"^[-a-zA-Z0-9_]+$", max_length=100, required=False)
+    kind = serializers.ChoiceField(choices=KINDS, required=False)
+    startDate = serializers.DateTimeField(required=False)
+    endDate = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("startDate"), attrs.get("endDate")
+        if start and end and start > end:
+            raise serializers.ValidationError({"endDate": ["Must not be before startDate."]})
+        return attrs
+
+
+class RunTokensOut(serializers.Serializer):
+    input = serializers.IntegerField(source="input_tokens")
+    output = serializers.IntegerField(source="output_tokens")
+    total = serializers.IntegerField(source="total_tokens")
+
+
+class ExecutionOut(serializers.Serializer):
+    executionId = serializers.UUIDField(source="execution_id")
+    kind = serializers.ChoiceField(choices=KINDS)
+    status = serializers.ChoiceField(choices=STATUSES)
+    agentId = serializers.CharField(source="agent.agent_id", allow_null=True, default=None)
+    agentVersion = serializers.CharField(source="agent_version")
+    department = serializers.CharField(source="department.slug", allow_null=True, default=None)
+    projectId = serializers.UUIDField(source="project.uid", allow_null=True, default=None)
+    conversationId = serializers.UUIDField(
+        source="conversation.conversation_id", allow_null=True, default=None
+    )
+    parentId = serializers.UUIDField(source="parent.execution_id", allow_null=True, default=None)
+    rootId = serializers.UUIDField(source="root.execution_id", allow_null=True, default=None)
+    model = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
+    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
+    executionTime = serializers.IntegerField(source="execution_time", allow_null=True)
+    tokenUsage = RunTokensOut(source="*")
+    cost = serializers.FloatField(allow_null=True, help_text="USD; null when unknown.")
+    overallScore = serializers.FloatField(source="overall_score", allow_null=True)
+    decision = serializers.CharField()
+    errorType = serializers.CharField(source="error_type")
+
+
+class ToolCallOut(serializers.Serializer):
+    toolName = serializers.CharField(source="tool_name")
+    callId = serializers.CharField(source="call_id")
+    input = serializers.JSONField(allow_null=True)
+    output = serializers.JSONField(allow_null=True)
+    error = serializers.CharField()
+    success = serializers.BooleanField()
+    startedAt = serializers.DateTimeField(source="started_at")
+    durationMs = serializers.IntegerField(source="duration_ms")
+    executionId = serializers.UUIDField(source="execution.execution_id")
+
+
+class ScoresOut(serializers.Serializer):
+    quality = serializers.FloatField(source="quality_score", allow_null=True)
+    relevance = serializers.FloatField(source="relevance_score", allow_null=True)
+    consistency = serializers.FloatField(source="consistency_score", allow_null=True)
+    completeness = serializers.FloatField(source="completeness_score", allow_null=True)
+    creativity = serializers.FloatField(source="creativity_score", allow_null=True)
+    technical = serializers.FloatField(source="technical_score", allow_null=True)
+    overall = serializers.FloatField(source="overall_score", allow_null=True)
+
+
+class ExecutionDetailOut(ExecutionOut):
+    prompt = serializers.CharField()
+    params = serializers.DictField()
+    output = serializers.JSONField(allow_null=True)
+    rawOutput = serializers.CharField(source="raw_output")
+    error = serializers.JSONField(allow_null=True)
+    statusHistory = serializers.ListField(source="status_history", child=serializers.DictField())
+    scores = ScoresOut(source="*")
+    retryCount = serializers.IntegerField(source="retry_count")
+    retryReason = serializers.CharField(source="retry_reason")
+    children = ExecutionOut(many=True, source="child_runs")
+    events = EventOut(many=True, source="event_list")
+    toolCalls = ToolCallOut(many=True, source="tool_call_list")

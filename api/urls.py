@@ -1,0 +1,67 @@
+"""Routes of the REST API (spec 11.1), mounted under /api/."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from api.views import agents, analytics, auth, catalog, executions, lifecycle, orchestrator
+from screenplay.api import ScriptImportView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/token/refresh/", auth.RefreshView.as_view(), name="api-token-refresh"),
+    path("orchestrator/execute", orchestrator.ExecuteView.as_view(), name="api-execute"),
+    path(
+        "orchestrator/status/<str:execution_id>",
+        orchestrator.StatusView.as_view(),
+        name="api-status",
+    ),
+    path(
+        "orchestrator/<str:execution_id>/cancel",
+        orchestrator.CancelView.as_view(),
+        name="api-cancel",
+    ),
+    path(
+        "orchestrator/<str:execution_id>/retry",
+        lifecycle.RetryView.as_view(),
+        name="api-retry",
+    ),
+    path(
+        "orchestrator/<str:execution_id>/resume",
+        lifecycle.ResumeView.as_view(),
+        name="api-resume",
+    ),
+    path(
+        "orchestrator/<str:execution_id>/approve",
+        lifecycle.ApproveView.as_view(),
+        name="api-approve",
+    ),
+    path(
+        "orchestrator/<str:execution_id>/reject",
+        lifecycle.RejectView.as_view(),
+        name="api-reject",
+    ),
+    path("agents/execute", agents.AgentExecuteView.as_view(), name="api-agent-execute"),
+    path("agents", agents.AgentListView.as_view(), name="api-agents"),
+    path("agents/<str:agent_id>", agents.AgentDetailView.as_view(), name="api-agent"),
+    path("departments", catalog.DepartmentListView.as_view(), name="api-departments"),
+    path("tools", catalog.ToolListView.as_view(), name="api-tools"),
+    path("tools/<str:tool_name>", catalog.ToolDetailView.as_view(), name="api-tool"),
+    path("projects", catalog.ProjectListView.as_view(), name="api-projects"),
+    path(
+        "projects/<str:project_id>/scripts",
+        ScriptImportView.as_view(),
+        name="api-project-scripts",
+    ),
+    path("executions", executions.ExecutionListView.as_view(), name="api-executions"),
+    path(
+        "executions/<str:execution_id>",
+        executions.ExecutionDetailView.as_view(),
+        name="api-execution",
+    ),
+    path("analytics/performance", analytics.PerformanceView.as_view(), name="api-performance"),
+]
