@@ -34,6 +34,13 @@ SYSTEM_PERMISSIONS: dict[str, str] = {
     "system:admin": "brain.system_admin",
     "system:metrics": "brain.system_metrics",
 }
+# The team (agents, tools) is shared by every project, so changing it is not a
+# project's decision: asked without a project, these need the Django model
+# permission the admin uses for the same change (superusers have it).
+TEAM_PERMISSIONS: dict[str, str] = {
+    "agent:configure": "agents.change_agent",
+    "agent:delete": "agents.delete_agent",
+}
 
 
 class AccessDenied(PermissionDenied):
@@ -75,6 +82,8 @@ def has_permission(user: Any, permission: str, project: Project | None = None) -
         return True
     if permission in SYSTEM_PERMISSIONS:
         return bool(user.has_perm(SYSTEM_PERMISSIONS[permission]))
+    if project is None and permission in TEAM_PERMISSIONS:
+        return bool(user.has_perm(TEAM_PERMISSIONS[permission]))
     if project is None:
         return projects_with(user, permission).exists()
     role = role_on(user, project)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from pytest_django.fixtures import Settings as SettingsWrapper
 from rest_framework.test import APIClient
@@ -58,7 +59,24 @@ def client_for(user: Any) -> APIClient:
 
 @pytest.fixture
 def as_role(member: Member, project: Project) -> Callable[[str | None], APIClient]:
-    return lambda role: client_for(member(role, project))
+    """A member of `project` with `role`. "admin" here also holds the admin's model
+    permissions on the shared team (agents.change_agent, agents.delete_agent), which
+    configuring agents and tools needs besides a project role (brain.access)."""
+
+    def make(role: str | None) -> APIClient:
+        user = member(role, project)
+        if role == "admin":
+            user.user_permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label="agents", codename__in=TEAM_CODENAMES
+                )
+            )
+        return client_for(user)
+
+    return make
+
+
+TEAM_CODENAMES = ("change_agent", "delete_agent")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from brain.access import PERMISSIONS
+from brain.access import PERMISSIONS, TEAM_PERMISSIONS
 from brain.models import Project, ProjectRole
 from executions.services import create_orchestration
 from tests.api.conftest import client_for
@@ -70,7 +70,8 @@ def test_role_gets_exactly_the_permissions_of_the_table(
 
     response = getattr(client, probe.method)(probe.path, probe.body, format="json")
 
-    if role in PERMISSIONS[permission]:
+    # Agents and tools are every project's: a project role alone never changes them.
+    if role in PERMISSIONS[permission] and permission not in TEAM_PERMISSIONS:
         assert response.status_code < 400, (permission, role, response.content)
     else:
         assert response.status_code in {403, 404}, (permission, role, response.content)
@@ -89,3 +90,21 @@ def test_someone_outside_the_project_is_refused_everything(
     )
 
     assert response.status_code in {403, 404}
+
+
+@pytest.mark.parametrize("permission", sorted(TEAM_PERMISSIONS))
+def test_the_team_is_changed_with_the_admins_model_permission(
+    permission: str, member: Callable[..., Any], project: Project, llm: FakeLLMServer
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    probe = PROBES[permission](project)
+    user = member(ProjectRole.USER, project)
+    codename = TEAM_PERMISSIONS[permission].split(".")[1]
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="agents", codename=codename)
+    )
+
+    response = getattr(client_for(user), probe.method)(probe.path, probe.body, format="json")
+
+    assert response.status_code < 400, response.content

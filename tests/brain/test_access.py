@@ -94,3 +94,20 @@ def test_require_names_the_missing_permission_and_project() -> None:
 def test_unknown_permissions_are_a_programming_error() -> None:
     with pytest.raises(ValueError, match="Unknown permission"):
         has_permission(factories.user(), "project:fly")
+
+
+@pytest.mark.parametrize(
+    ("permission", "codename"),
+    [("agent:configure", "change_agent"), ("agent:delete", "delete_agent")],
+)
+def test_changing_the_shared_team_needs_the_admins_model_permission_not_a_project_role(
+    permission: str, codename: str
+) -> None:
+    project_admin = factories.member(factories.project(), "admin")
+    assert has_permission(project_admin, permission, factories.project()) is False
+    assert not has_permission(project_admin, permission)  # the team is every project's
+    project_admin.user_permissions.add(
+        Permission.objects.get(codename=codename, content_type__app_label="agents")
+    )
+    project_admin = type(project_admin).objects.get(pk=project_admin.pk)
+    assert has_permission(project_admin, permission)

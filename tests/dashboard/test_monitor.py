@@ -112,7 +112,8 @@ async def test_the_retry_button_appears_live_when_a_watched_run_fails(project: P
         return {"run": str(root.execution_id), "cookie": session_cookie("doer", project, "user")}
 
     running = await sync_to_async(make)()
-    ws = await connect_monitor(running["cookie"], running["run"])
+    token = "a" * 32  # the browser's CSRF cookie, which Django accepts as a form token
+    ws = await connect_monitor(running["cookie"] + b"; csrftoken=" + token.encode(), running["run"])
     first = await ws.receive_from()
     assert 'data-testid="retry-run"' not in first
 
@@ -121,6 +122,7 @@ async def test_the_retry_button_appears_live_when_a_watched_run_fails(project: P
     ended = await ws.receive_from()
     assert '<section id="next-step" class="panel next-step" data-testid="next-step" ' in ended
     assert 'data-testid="retry-run"' in ended and "Retry what failed" in ended
+    assert f'name="csrfmiddlewaretoken" value="{token}"' in ended  # the form can be posted
     await ws.disconnect()
 
 

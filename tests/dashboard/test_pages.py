@@ -158,6 +158,38 @@ def test_monitor_of_a_running_run_connects_its_socket_and_offers_cancel(
     assert "Cancel run" in html
 
 
+def test_monitor_of_a_run_that_failed_before_reporting_shows_it_and_offers_a_retry(
+    project: Project,
+) -> None:
+    message = "Interrupted: the server stopped. Send the orchestration again."
+    error = {"type": "agent_failure", "message": message, "retryable": False}
+    root = run(project, status="failed", error=error, error_type="agent_failure")
+    response = client_for(member(project)).get(f"/executions/{root.execution_id}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert 'data-testid="retry-run"' in html
+
+
+def test_a_next_step_that_cannot_happen_explains_why_on_the_runs_page(project: Project) -> None:
+    root = run(project, status="running")
+    client = client_for(member(project))
+    response = client.post(f"/executions/{root.execution_id}/retry/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain == [(f"/executions/{root.execution_id}/", 302)]
+    assert "The run is running; only a finished run can be retried." in response.content.decode()
+
+
+def test_a_retry_from_the_runs_page_says_it_started(project: Project) -> None:
+    root = run(project, status="failed", error={"type": "network_error", "message": "down"})
+    response = client_for(member(project)).post(
+        f"/executions/{root.execution_id}/retry/", follow=True
+    )
+    assert "Retry started: only what failed" in response.content.decode()
+    root.refresh_from_db()
+    assert root.status == "pending"
+
+
 def test_monitor_of_another_projects_run_is_forbidden(project: Project) -> None:
     root = run(factories.project())
     response = client_for(member(project)).get(f"/executions/{root.execution_id}/")
@@ -178,6 +210,14 @@ def test_cancel_asks_the_run_to_stop_and_viewers_may_not(project: Project) -> No
     assert response.status_code == 204
     root.refresh_from_db()
     assert root.cancel_requested
+
+
+def test_executions_list_says_when_no_request_matches_the_filters(project: Project) -> None:
+    run(project, "A villain", status="completed")
+    client = client_for(member(project))
+    assert "No requests yet." not in client.get("/executions/").content.decode()
+    page = client.get("/executions/?status=failed").content.decode()
+    assert "No request matches these filters." in page and "No requests yet." not in page
 
 
 def test_executions_list_filters_and_pages_one_row_per_request(project: Project) -> None:
@@ -256,6 +296,15 @@ def test_brain_search_sends_people_to_the_graph_page(project: Project) -> None:
     )
     assert response.status_code == 302
     assert response["Location"] == "/brain/the-lantern-keepers/graph?q=lighthouse"
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_api_docs_pages_load_nothing_from_another_host(project: Project, path: str) -> None:
+    response = client_for(member(project)).get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/api/schema/" in html
+    assert "http://" not in html and "https://" not in html  # no CDN, no web fonts
 
 
 def test_unreadable_agents_page_and_audit_explain_the_missing_permission() -> None:

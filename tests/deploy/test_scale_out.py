@@ -25,10 +25,6 @@ from tests.support.fake_llm import FakeLLMServer, json_reply
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.redis,
-    pytest.mark.skip(
-        reason="Not passing yet (issue 12): the twenty runs do not all end within 150 s "
-        "on this set-up; the cause is not found."
-    ),
 ]
 __all__ = ["broker", "llm", "project", "workers"]  # fixtures used here
 RUNS = 20

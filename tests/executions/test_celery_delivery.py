@@ -22,7 +22,7 @@ from tests.conftest import service_url
 from tests.executions.conftest import PLAN, plan
 from tests.support.fake_llm import FakeLLMServer, json_reply
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 @pytest.fixture

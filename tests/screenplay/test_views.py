@@ -43,6 +43,20 @@ def test_a_writer_imports_a_script_on_the_project_page(project: Project) -> None
     assert ScriptImport.objects.get(project=project).created_by is not None
 
 
+def test_a_one_scene_import_is_reported_in_the_singular_as_a_success(project: Project) -> None:
+    client = client_for(factories.member(project, "user"))
+    one = upload("short.fountain", b"EXT. HARBOUR - NIGHT\n\nThe quay is empty.\n")
+    response = client.post(
+        f"/projects/{project.slug}/script/", {"file": one, "episode": 4}, follow=True
+    )
+    page = response.content.decode()
+    summary = (
+        "Imported 1 scene into episode 4: 1 added, 0 changed, 0 removed; "
+        "0 new characters, 1 new location."
+    )
+    assert f'<div class="notice notice-success" role="status">{summary}</div>' in page
+
+
 def test_bad_input_on_the_page_is_a_form_error_naming_the_line(project: Project) -> None:
     client = client_for(factories.member(project, "admin"))
     bad = upload("notes.fountain", b"Some notes.\n\nNo heading here.\n")
