@@ -46,8 +46,15 @@ def start_fake_llm() -> FakeLLMServer:
     return server
 
 
-def setup_django(server: FakeLLMServer, *, seed: bool = True) -> Path:
-    """Configure Django on a fresh SQLite file pointed at `server`; returns the data dir."""
+def setup_django(
+    server: FakeLLMServer | str,
+    *,
+    seed: bool = True,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+) -> Path:
+    """Configure Django on a fresh SQLite file (or `database_url`) pointed at `server`
+    (a FakeLLMServer or an OpenAI-style base URL); returns the data dir."""
     data_dir = Path(tempfile.mkdtemp(prefix="aladdin-bench-"))
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     for name in _EXTERNAL_SETTINGS:
@@ -58,13 +65,17 @@ def setup_django(server: FakeLLMServer, *, seed: bool = True) -> Path:
             "DJANGO_SETTINGS_MODULE": "aladdin.settings",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "ALADDIN_DEFAULT_MODEL": BENCH_MODEL,
-            "ALADDIN_LLM_API_BASE": server.base_url,
+            "ALADDIN_LLM_API_BASE": server if isinstance(server, str) else server.base_url,
             "ALADDIN_LLM_API_KEY": "bench-key",
             "ALADDIN_LLM_TIMEOUT": "30",
             "ALADDIN_RETRY_BASE_DELAY": "0.01",
             "ALADDIN_RETRY_MAX_DELAY": "0.05",
         }
     )
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
     # DEBUG=true is the `make run` default; set DEBUG=false (with SECRET_KEY) to compare.
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

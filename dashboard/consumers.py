@@ -11,6 +11,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from dashboard import fragments
 from executions.consumers import (
@@ -22,7 +23,9 @@ from executions.consumers import (
 from executions.events import group_name
 
 
-def _render(execution_id: str, user: Any, after: int | None) -> tuple[str, int, bool, bool]:
+def _render(
+    execution_id: str, user: Any, after: int | None, csrf_token: str = ""
+) -> tuple[str, int, bool, bool]:
     """(html, last sequence, exists, allowed)."""
     state = fragments.load_state(execution_id)
     if state is None:
@@ -33,6 +36,9 @@ def _render(execution_id: str, user: Any, after: int | None) -> tuple[str, int, 
         "user": user,
         "can_cancel": _can_cancel(user, state.root),
         "next_step": fragments.next_steps(user, state.root),
+        # The next-step forms arrive over the socket, with no request to mint a token:
+        # the browser's own CSRF cookie is a valid form token.
+        "csrf_token": csrf_token,
     }
     last = state.progress.last_sequence
     if after is None:
@@ -51,13 +57,14 @@ class MonitorConsumer(AsyncWebsocketConsumer):
         self.execution_id = str(self.scope["url_route"]["kwargs"]["execution_id"])
         self.user = self.scope.get("user")
         self.last = 0
+        self.csrf_token = str(self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, ""))
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self.close(CLOSE_UNAUTHENTICATED, "Log in to watch runs.")
             return
         await self.channel_layer.group_add(group_name(self.execution_id), self.channel_name)
         html, self.last, exists, allowed = await database_sync_to_async(_render)(
-            self.execution_id, self.user, None
+            self.execution_id, self.user, None, self.csrf_token
         )
         if not exists or not allowed:
             await self.close(CLOSE_NOT_FOUND if not exists else CLOSE_FORBIDDEN)
@@ -75,7 +82,7 @@ class MonitorConsumer(AsyncWebsocketConsumer):
         if message["event"]["sequence"] <= self.last:
             return  # already rendered (replayed on connect, or a doubled bell)
         html, self.last, _, allowed = await database_sync_to_async(_render)(
-            self.execution_id, self.user, self.last
+            self.execution_id, self.user, self.last, self.csrf_token
         )
         if not allowed:
             await self.close(CLOSE_FORBIDDEN)

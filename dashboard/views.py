@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -111,6 +112,14 @@ NEXT_STEP_PERMISSIONS = {
 }
 
 
+NEXT_STEP_DONE = {
+    "retry": "Retry started: only what failed, was cancelled or skipped runs again.",
+    "resume": "Resumed from where the run paused.",
+    "approve": "Approved: the ticked entities are stored.",
+    "reject": "Rejected: nothing from this run is stored.",
+}
+
+
 @login_required
 @require_POST
 def next_step(request: HttpRequest, execution_id: UUID, action: str) -> HttpResponseBase:
@@ -131,7 +140,10 @@ def next_step(request: HttpRequest, execution_id: UUID, action: str) -> HttpResp
             approve = action == "approve"
             decide(root, request.user, approve=approve, comment=comment, indices=indices)
     except (NotRetryable, ApprovalError) as exc:
-        return HttpResponse(str(exc), status=409, content_type="text/plain")
+        # People get the reason on the run's page, not a bare text page.
+        messages.error(request, str(exc))
+        return redirect("dashboard:monitor", execution_id)
+    messages.success(request, NEXT_STEP_DONE[action])
     return redirect("dashboard:monitor", execution_id)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -31,8 +32,12 @@ def loop() -> asyncio.AbstractEventLoop:
 
 
 def submit(coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-    """Run `coroutine` on the background loop; the future can be waited on or ignored."""
-    future = asyncio.run_coroutine_threadsafe(coroutine, loop())
+    """Run `coroutine` on the background loop; the future can be waited on or ignored.
+
+    In a fresh context: submitted from a request, the task would otherwise inherit the
+    request's asgiref executors, which are shut down once the response is sent, and its
+    first sync_to_async (a query, an enqueue) would fail silently."""
+    future = contextvars.Context().run(asyncio.run_coroutine_threadsafe, coroutine, loop())
     _pending.add(future)
     future.add_done_callback(_pending.discard)
     return future

@@ -32,6 +32,10 @@ MAX_EPISODE = 10_000
 RENUMBER_OFFSET = 100_000
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 @dataclass
 class ImportResult:
     script_import: ScriptImport
@@ -48,13 +52,15 @@ class ImportResult:
         episode = self.script_import.episode
         number = episode.episode_number if episode else "?"
         text = (
-            f"Imported {self.scenes} scenes into episode {number}: "
+            f"Imported {_count(self.scenes, 'scene')} into episode {number}: "
             f"{len(self.added)} added, {len(self.changed)} changed, "
-            f"{len(self.removed)} removed; {len(self.characters_created)} new characters, "
-            f"{len(self.locations_created)} new locations."
+            f"{len(self.removed)} removed; "
+            f"{_count(len(self.characters_created), 'new character')}, "
+            f"{_count(len(self.locations_created), 'new location')}."
         )
         if self.kept_by_hand:
-            text += f" {self.kept_by_hand} scenes typed in by hand kept after the script's."
+            kept = _count(self.kept_by_hand, "scene")
+            text += f" {kept} typed in by hand kept after the script's."
         return text
 
     def as_dict(self) -> dict[str, Any]:

@@ -1,0 +1,239 @@
+"""Aladdin's side of `make bench`: whole orchestrations of the seeded 1 + 6 + 24 team.
+
+Talks to the bench's fake server (bench/fake_server.py) in another process, so the
+process CPU measured here is all Aladdin's: engine, gateway, LLM client, recorder,
+event sink and database driver. The fake fans out to every department and every
+specialist, so each orchestration makes 1 + 6 x (1 + 4 + 4 + 1) + 1 = 62 calls (every
+specialist's output is judged), with a critical path of 6 calls.
+
+    .venv/bin/python bench/aladdin_run.py --server URL [--database sqlite|postgres]
+        [--workloads w1 w2 w3] [--concurrency 100]
+
+prints one JSON object with the results of the workloads asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import common
+
+PROMPT = "Create a villain for episode 2"
+PROJECT_SLUG = "the-lantern-keepers"
+CRITICAL_PATH = 6
+CONTAINERS = ("orchestration", "department")
+W3_CONCURRENCY = 10
+QUERIES = [0]
+
+
+def server_stats(server: str) -> dict[str, int]:
+    with urllib.request.urlopen(f"{server}/stats", timeout=10) as response:
+        stats: dict[str, int] = json.load(response)
+    return stats
+
+
+def postgres_database() -> str:
+    """A fresh database on the test PostgreSQL server, dropped at exit."""
+    import psycopg
+
+    server = os.environ["TEST_POSTGRES_URL"].rsplit("/", 1)[0]
+    admin_url = f"{server}/postgres"  # the maintenance database always exists
+    name = f"aladdin_bench_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return f"{server}/{name}"
+
+
+def prepare_project() -> None:
+    """Budgets large enough that repeated runs never hit the daily cap."""
+    from brain.models import Project
+
+    Project.objects.filter(slug=PROJECT_SLUG).update(
+        token_budget_per_execution=10**8,
+        token_budget_daily=2 * 10**9,  # PostgreSQL integer column
+        usd_budget_per_execution=None,
+        usd_budget_daily=None,
+    )
+
+
+def count_query(execute: Any, *args: Any) -> Any:
+    QUERIES[0] += 1
+    return execute(*args)
+
+
+def install_query_counter() -> None:
+    from django.db import connection
+
+    if count_query not in connection.execute_wrappers:
+        connection.execute_wrappers.append(count_query)
+
+
+def agent_rows() -> int:
+    from executions.models import Execution
+
+    return Execution.objects.exclude(kind__in=CONTAINERS).count()
+
+
+def event_rows() -> int:
+    from executions.models import ExecutionEvent
+
+    return ExecutionEvent.objects.count()
+
+
+def use_latency(server: str, latency_ms: int) -> None:
+    from django.conf import settings
+
+    settings.ALADDIN_LLM_API_BASE = f"{server}/L{latency_ms}/v1"
+
+
+async def one_orchestration() -> tuple[float, str]:
+    from asgiref.sync import sync_to_async
+
+    from brain.models import Project
+    from executions.services import create_orchestration, run_orchestration
+
+    started = time.perf_counter()
+    project = await Project.objects.aget(slug=PROJECT_SLUG)
+    root = await sync_to_async(create_orchestration)(project, PROMPT)
+    response = await run_orchestration(str(root.execution_id))
+    return time.perf_counter() - started, str(response.get("status"))
+
+
+async def batch(server: str, latency_ms: int, concurrency: int) -> dict[str, Any]:
+    from asgiref.sync import sync_to_async
+
+    use_latency(server, latency_ms)
+    await sync_to_async(install_query_counter)()
+    agents_before, events_before = (
+        await sync_to_async(agent_rows)(),
+        await sync_to_async(event_rows)(),
+    )
+    stats, queries = server_stats(server), QUERIES[0]
+    started, cpu = time.perf_counter(), time.process_time()
+    outcomes = await asyncio.gather(*(one_orchestration() for _ in range(concurrency)))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    after = server_stats(server)
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "runs": concurrency,
+        "completed": sum(status == "completed" for _, status in outcomes),
+        "per_run": sorted(w for w, _ in outcomes),
+        "calls": after["requests"] - stats["requests"],
+        "bytes_sent": after["bytes"] - stats["bytes"],
+        "queries": QUERIES[0] - queries,
+        "agent_runs": await sync_to_async(agent_rows)() - agents_before,
+        "events": await sync_to_async(event_rows)() - events_before,
+        "threads": threading.active_count(),
+    }
+
+
+def finished_roots(ids: list[str]) -> int:
+    from executions.models import Execution
+
+    return Execution.objects.filter(execution_id__in=ids, status__in=Execution.FINISHED).count()
+
+
+async def drain(server: str, count: int, every: float) -> dict[str, Any]:
+    """`count` requests queued at once through the product's own queue (start_orchestration:
+    runs wait for one of the process's ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS slots);
+    every `every` seconds: requests finished, RSS and CPU so far."""
+    from asgiref.sync import sync_to_async
+
+    from brain.models import Project
+    from executions.services import RUNNING, start_orchestration
+
+    use_latency(server, 200)
+    project = await Project.objects.aget(slug=PROJECT_SLUG)
+    started, cpu = time.perf_counter(), time.process_time()
+    ids = [await start_orchestration(project, PROMPT) for _ in range(count)]
+    curve = []
+    while True:
+        await asyncio.sleep(every)
+        done = await sync_to_async(finished_roots)(ids)
+        elapsed = time.perf_counter() - started
+        curve.append(
+            (
+                round(elapsed, 1),
+                done,
+                round(common.current_rss_mb()),
+                round(time.process_time() - cpu, 1),
+            )
+        )
+        if done >= count or not any(i in RUNNING for i in ids):
+            break
+    return {
+        "runs": count,
+        "wall": time.perf_counter() - started,
+        "curve": curve,
+        "completed": await sync_to_async(finished_roots)(ids),
+    }
+
+
+async def workloads(args: argparse.Namespace) -> dict[str, Any]:
+    report: dict[str, Any] = {"system": "aladdin", "database": args.database}
+    report["critical_path"] = CRITICAL_PATH
+    await batch(args.server, 0, 1)  # imports, caches, first connections; not reported
+    if "w1" in args.workloads:
+        report["w1_l0"] = await batch(args.server, 0, 1)
+        report["w1_l200"] = await batch(args.server, 200, 1)
+        report["calls_per_run"] = report["w1_l0"]["calls"]
+    if "w2" in args.workloads:
+        report["w2"] = await batch(args.server, 200, 20)
+        report["peak_rss_mb"] = common.peak_rss_mb()
+    if "w3" in args.workloads:
+        report["w3"] = await batch(args.server, 0, W3_CONCURRENCY)
+    if args.concurrency:
+        if args.start_at:  # so that two processes start their batches together
+            report["late"] = time.time() > args.start_at
+            await asyncio.sleep(max(0.0, args.start_at - time.time()))
+        report["many"] = await batch(args.server, 200, args.concurrency)
+        report["peak_rss_mb_many"] = common.peak_rss_mb()
+    if args.drain:
+        report["drain"] = await drain(args.server, args.drain, args.every)
+        report["peak_rss_mb_drain"] = common.peak_rss_mb()
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--server", required=True, help="fake server root URL")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--workloads", nargs="*", default=["w1", "w2", "w3"])
+    parser.add_argument("--concurrency", type=int, default=0, help="also run K at once")
+    parser.add_argument("--start-at", type=float, default=0.0, help="epoch s to start K")
+    parser.add_argument("--drain", type=int, default=0, help="queue N and sample the drain")
+    parser.add_argument("--every", type=float, default=5.0, help="drain sampling, seconds")
+    args = parser.parse_args()
+    if not args.drain:
+        # W1-W3 and --concurrency run every request at once, as the peers do; the
+        # drain keeps the product's own limit, so requests queue as they would.
+        os.environ.setdefault("ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS", "1000")
+    database_url = postgres_database() if args.database == "postgres" else None
+    common.setup_django(f"{args.server}/L0/v1", database_url=database_url)
+    prepare_project()
+    report = asyncio.run(workloads(args))
+    print(json.dumps(report))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
