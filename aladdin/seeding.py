@@ -61,9 +61,7 @@ def seed_brain_documents(report: SeedReport) -> None:
     project = Project.objects.get(slug=DEMO_PROJECT["slug"])
     backend = get_backend()
     missing = [
-        ref
-        for ref in entity_refs(project)
-        if async_to_sync(backend.get_document)(ref.id) is None
+        ref for ref in entity_refs(project) if async_to_sync(backend.get_document)(ref.id) is None
     ]
     results = async_to_sync(prepare_project)(project, llm=canon_llm(), refs=missing)
     report["brain documents"] += sum(1 for r in results if r.ok)

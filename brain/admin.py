@@ -280,4 +280,3 @@ class ProjectMembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("role", "project")
     search_fields = ("user__username", "user__email", "project__name", "project__slug")
     autocomplete_fields = ("user", "project")
-

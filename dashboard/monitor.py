@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from aladdin.text import plural
 from departments.models import Department
 from executions.models import Execution, ExecutionEvent
 from executions.progress import DepartmentProgress, Progress
@@ -291,8 +292,8 @@ def describe(event: ExecutionEvent) -> str:
         ),
         "error": lambda: f"Stopped: {p.get('error', '')}",
         "orchestration-plan": lambda: (
-            f"Plan: {len(p.get('departments') or [])} department(s), "
-            f"about {p.get('estimatedTokens', '?')} tokens"
+            f"Plan: {plural(len(p.get('departments') or []), 'department')}, "
+            f"about {plural(int(p.get('estimatedTokens') or 0), 'token')}"
             + (f"; {len(p['omitted'])} cut for budget" if p.get("omitted") else "")
         ),
         "agent-loop-detected": lambda: (

@@ -229,7 +229,8 @@ class DepartmentRun(SpecialistWork):
                     self.team.slug,
                     spec.agent_id,
                     "budget",
-                    f"the plan was fitted to the budget with {cap} specialist(s) here",
+                    "the plan was fitted to the budget with "
+                    f"{cap} specialist{'' if cap == 1 else 's'} here",
                     stage="plan",
                 )
             )

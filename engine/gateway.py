@@ -77,7 +77,7 @@ class Gateway:
         if input_tokens > budget.limits.max_input:
             raise AladdinError(
                 ErrorType.CONTEXT_TOO_LARGE,
-                f"The request is about {input_tokens} tokens; this agent may send at most "
+                f"The request is about {input_tokens:,} tokens; this agent may send at most "
                 f"{budget.limits.max_input}. Shorten the task or the context it requires.",
                 details={"estimatedTokens": input_tokens, "maxInput": budget.limits.max_input},
             )

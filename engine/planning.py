@@ -3,9 +3,10 @@
 The orchestrator estimates each department's tokens (and dollars, where prices are
 known) from `AgentSpec.average_tokens`: the agent's average over past runs, else
 the estimate set in the admin, else its role's average, as the selectors find them;
-or from the role limits of spec 7.1 (`maxTotal`) when there is none of these. When the plan does not fit what is left
-of the run's budget and the project's day, it is cut in a fixed order: fewer
-specialists per department first, then fewer departments, lowest relevance first.
+or from the role limits of spec 7.1 (`maxTotal`) when there is none of these. When the
+plan does not fit what is left of the run's budget and the project's day, it is cut in
+a fixed order: fewer specialists per department first, then fewer departments, lowest
+relevance first.
 The smallest plan (one department, one specialist) is never cut: it runs, and the
 budget stops it mid-run where it must.
 """

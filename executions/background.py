@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import logging
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
@@ -40,7 +42,14 @@ def submit(coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
     future = contextvars.Context().run(asyncio.run_coroutine_threadsafe, coroutine, loop())
     _pending.add(future)
     future.add_done_callback(_pending.discard)
+    future.add_done_callback(_report_failure)
     return future
+
+
+def _report_failure(future: concurrent.futures.Future[Any]) -> None:
+    """A submitted coroutine nobody waits on would otherwise fail without a trace."""
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("Background work failed", exc_info=future.exception())
 
 
 def wait_idle(timeout: float = 30.0) -> None:

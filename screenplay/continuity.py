@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from aladdin.text import plural
 from brain.models import Character, Project, Scene, SceneAppearance, SceneElement
 from screenplay.models import ContinuityWarning, SceneSource
 
@@ -173,7 +174,7 @@ def not_in_canon(infos: list[SceneInfo], characters: dict[int, Character]) -> li
             Finding(
                 Rule.NOT_IN_CANON,
                 str(character.uid),
-                f"{character.name} speaks in {len(seen)} scene(s), first in {labels[0]}, "
+                f"{character.name} speaks in {plural(len(seen), 'scene')}, first in {labels[0]}, "
                 "but is not in the canon: give them a description, traits or role, or add "
                 "an alias if this is another name for an existing character.",
                 labels,

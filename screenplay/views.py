@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aladdin.text import plural
 from brain.access import has_permission, require
 from brain.models import Project, Scene
 from executions.requests import RequestInvalid
@@ -195,7 +196,7 @@ def continuity_action(request: HttpRequest, project: Project) -> None:
         from screenplay.canon import check_canon
 
         count = check_canon(project, pipeline_llm(project))
-        messages.success(request, f"Canon checked: {count} open warning(s).")
+        messages.success(request, f"Canon checked: {plural(count, 'open warning')}.")
         return
     require(request.user, "project:write", project)
     if action == "dismiss":
@@ -206,7 +207,7 @@ def continuity_action(request: HttpRequest, project: Project) -> None:
             messages.error(request, str(error))
         return
     count = continuity.check_project(project)
-    messages.success(request, f"Re-checked: {count} open warning(s).")
+    messages.success(request, f"Re-checked: {plural(count, 'open warning')}.")
 
 
 # ---------------------------------------------------------------------- documents

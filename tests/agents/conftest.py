@@ -63,9 +63,7 @@ def harness(fake_llm: FakeLLMServer, request: pytest.FixtureRequest) -> Harness:
     def make_runner(
         strategy: RetryStrategy = RetryStrategy.EXPONENTIAL, attempts: int = 3
     ) -> AgentRunner:
-        client: LLMClient = LitellmClient(
-            api_base=fake_llm.base_url, api_key="test-key", timeout=5
-        )
+        client: LLMClient = LitellmClient(api_base=fake_llm.base_url, api_key="test-key", timeout=5)
         costs: Any = LitellmCosts()
         if request.param == "fast":
             client = OpenAIFastClient(

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aladdin.text import plural
 from screenplay.cli import project_or_error
 from screenplay.importing import import_script
 from screenplay.parsing import ScriptError
@@ -54,5 +55,6 @@ class Command(BaseCommand):
 
             count = check_canon(project, pipeline_llm(project), result.touched)
             self.stdout.write(
-                f"Canon checked for {len(result.touched)} scene(s): {count} open warning(s)."
+                f"Canon checked for {plural(len(result.touched), 'scene')}: "
+                f"{plural(count, 'open warning')}."
             )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from aladdin.text import plural
 from screenplay.cli import project_or_error
 from screenplay.continuity import check_project, open_warnings
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
 
             check_canon(project, pipeline_llm(project))
         warnings = list(open_warnings(project))
-        self.stdout.write(f"{len(warnings)} open continuity warning(s) for {project.name}.")
+        self.stdout.write(f"{plural(len(warnings), 'open continuity warning')} for {project.name}.")
         for warning in warnings:
             lines = ", ".join(str(n) for n in warning.lines)
             where = f" (lines {lines})" if lines else ""
