@@ -367,6 +367,9 @@ ALADDIN_HEARTBEAT_TIMEOUT_SECONDS = env_int("ALADDIN_HEARTBEAT_TIMEOUT_SECONDS",
 ALADDIN_RESUME_INTERRUPTED = env_bool("ALADDIN_RESUME_INTERRUPTED", True)
 # Spec 4.1: finished runs are kept 90 days; 0 keeps them forever.
 ALADDIN_EXECUTION_RETENTION_DAYS = env_int("ALADDIN_EXECUTION_RETENTION_DAYS", 90, minimum=0)
+# A run waiting in `paused` or `awaiting_approval` is never purged while someone may still
+# act on it; one left untouched this many days is abandoned and purged; 0 keeps them.
+ALADDIN_WAITING_RUN_RETENTION_DAYS = env_int("ALADDIN_WAITING_RUN_RETENTION_DAYS", 30, minimum=0)
 
 # --- Brain (knowledge graph) ----------------------------------------------------------
 NEO4J_URL = env_str("NEO4J_URL")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -22,6 +23,8 @@ from brain.models import Character, CharacterRelationship, Episode, Project, Sce
 from brain.pipeline import EntityRef, JsonLLM, PipelineResult
 
 logger = logging.getLogger(__name__)
+# On the run's row once its results are in the brain: how many entities were written.
+STORED_PARAM = "brainStored"
 
 
 class DjangoGraphStore:
@@ -65,8 +68,32 @@ def store_entities(
     """Create or update the characters, episodes and scenes an orchestration produced;
     returns how many entities (those and relationships) were written. `touched`
     collects the entities written, for the brain pipeline."""
-    project = Project.objects.get(pk=project_id)
     touched = [] if touched is None else touched
+    root = _run_row(execution_id)
+    if root is not None and STORED_PARAM in root.params:
+        return int(root.params[STORED_PARAM])  # stored before a crash: not twice
+    written = _store_all(project_id, entities, touched)
+    if root is not None:
+        # In the same transaction as the rows: resumed after a crash, the run finds
+        # its results either stored and marked, or not stored at all.
+        root.params = {**root.params, STORED_PARAM: written}
+        root.save(update_fields=["params"])
+    return written
+
+
+def _run_row(execution_id: str) -> Any:
+    """The run's row, locked for the store (None for an id no run has, e.g. a CLI import)."""
+    from executions.models import Execution  # the run records build on the brain
+
+    try:
+        run_id = uuid.UUID(str(execution_id))
+    except ValueError:
+        return None
+    return Execution.objects.select_for_update().filter(execution_id=run_id).first()
+
+
+def _store_all(project_id: int, entities: list[dict[str, Any]], touched: list[EntityRef]) -> int:
+    project = Project.objects.get(pk=project_id)
     created: list[Episode] = []
     written = _store_episodes(project, entities, touched, created)
     written += _store_scenes(project, entities, touched, created)

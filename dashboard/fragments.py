@@ -14,7 +14,14 @@ from executions.models import Execution
 from executions.resume import RETRYABLE
 
 # Events that change the chart's shape (a department appears) or the run's end.
-STRUCTURAL = {"orchestration-start", "department-assigned", "orchestration-complete", "error"}
+STRUCTURAL = {
+    "orchestration-start",
+    "department-assigned",
+    "orchestration-complete",
+    "error",
+    "orchestration-paused",
+    "approval-requested",
+}
 # Statuses in which a person can act on the run (retry, resume, approve or reject).
 ACTIONABLE = (*Execution.FINISHED, Execution.Status.PAUSED, Execution.Status.AWAITING_APPROVAL)
 

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from aladdin.text import plural
 from departments.models import Department
+from executions.maintenance import WAITING
 from executions.models import Execution, ExecutionEvent
 from executions.progress import DepartmentProgress, Progress
 from executions.results import recommendation, run_score, stop_reason
@@ -91,6 +92,12 @@ class MonitorState:
     @property
     def finished(self) -> bool:
         return self.root.is_finished
+
+    @property
+    def settled(self) -> bool:
+        """Ended, or waiting for a person (paused, awaiting approval): nothing runs, so
+        nothing to cancel and no live events to follow until someone acts."""
+        return self.root.is_finished or self.root.status in WAITING
 
     @property
     def score(self) -> float | None:
@@ -213,7 +220,7 @@ def _department_node(
         retries=sum(s.retries for s in specialists),
         spend=spend,
         specialists=specialists,
-        cancellable=not root.is_finished and not final,
+        cancellable=not root.is_finished and root.status not in WAITING and not final,
     )
 
 
@@ -291,6 +298,12 @@ def describe(event: ExecutionEvent) -> str:
             "Complete: " + str((p.get("result") or {}).get("recommendation", ""))
         ),
         "error": lambda: f"Stopped: {p.get('error', '')}",
+        "orchestration-paused": lambda: (
+            f"Paused at the budget ({p.get('budget', '')}): raise it, then resume"
+        ),
+        "approval-requested": lambda: (
+            f"Awaiting approval: {plural(int(p.get('entities') or 0), 'entity', 'entities')}"
+        ),
         "orchestration-plan": lambda: (
             f"Plan: {plural(len(p.get('departments') or []), 'department')}, "
             f"about {plural(int(p.get('estimatedTokens') or 0), 'token')}"

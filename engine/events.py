@@ -43,6 +43,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "error": ("executionId", "error", "context"),
     "orchestration-plan": ("executionId", "departments", "omitted", "estimatedTokens"),
     "agent-loop-detected": ("executionId", "agentId", "pattern", "calls", "action"),
+    # The run stops until a person acts: more budget then resume, or a review decision.
+    "orchestration-paused": ("executionId", "reason", "budget", "metrics"),
+    "approval-requested": ("executionId", "entities", "recommendation"),
 }
 EVENT_TYPES = tuple(EVENT_FIELDS)
 
@@ -240,6 +243,18 @@ def orchestration_complete(root: str, result: dict[str, Any], metrics: dict[str,
 
 def error(root: str, message: str, context: dict[str, Any]) -> Event:
     return Event("error", {"executionId": root, "error": message, "context": context})
+
+
+def orchestration_paused(root: str, reason: str, budget: str, metrics: dict[str, Any]) -> Event:
+    """The run waits in `paused` with its checkpoints; resumed once the budget is raised."""
+    payload = {"executionId": root, "reason": reason, "budget": budget, "metrics": metrics}
+    return Event("orchestration-paused", payload)
+
+
+def approval_requested(root: str, entities: int, recommendation: str) -> Event:
+    """The run waits in `awaiting_approval`: nothing is stored until a person decides."""
+    payload = {"executionId": root, "entities": entities, "recommendation": recommendation}
+    return Event("approval-requested", payload)
 
 
 def orchestration_plan(root: str, plan: dict[str, Any]) -> Event:

@@ -151,17 +151,9 @@ class Orchestrator:
             "metrics": metrics,
         }
         await self._finish_root(request.root_id, "paused", response, shared)
-        message = f"Paused at the budget: {shared.budget_stop}. Raise the budget, then resume."
         await self._emit(
-            events.error(
-                request.root_id,
-                message,
-                {
-                    "type": str(ErrorType.BUDGET_EXCEEDED),
-                    "status": "paused",
-                    "stopReason": "budget_paused",
-                    "metrics": metrics,
-                },
+            events.orchestration_paused(
+                request.root_id, "budget_paused", str(shared.budget_stop), metrics
             )
         )
         return response
@@ -376,6 +368,9 @@ class Orchestrator:
             "metrics": metrics,
         }
         await self._finish_root(request.root_id, status, response, shared)
+        if held:
+            waiting = _entities_held(reports)
+            await self._emit(events.approval_requested(shared.root_id, waiting, recommendation))
         await self._emit(
             events.orchestration_complete(
                 shared.root_id,
@@ -553,6 +548,15 @@ def _failure_reason(status: str, error: AladdinError, shared: Shared | None) -> 
     if error.type is ErrorType.LOOP_DETECTED:
         return "loop_detected"
     return "failed"
+
+
+def _entities_held(reports: list[dict[str, Any]]) -> int:
+    """The entities a person is asked to approve (as executions/approval.py numbers them)."""
+    return sum(
+        len(report.get("entities") or [])
+        for report in reports
+        if report.get("status") == "completed" and report.get("report")
+    )
 
 
 def _awaits_approval(request: OrchestrationRequest, recommendation: str) -> bool:

@@ -25,6 +25,8 @@ from executions.liveness import gone_from_this_host
 from executions.models import BudgetAccount, BudgetHold, Execution
 
 UNFINISHED = (Execution.Status.PENDING, Execution.Status.RUNNING, Execution.Status.RETRY)
+# Stopped until a person acts (raises the budget and resumes, approves or rejects).
+WAITING = (Execution.Status.PAUSED, Execution.Status.AWAITING_APPROVAL)
 # A hold no run claims (a direct agent run's) is surely stale after this long.
 UNOWNED_HOLD_AGE = timedelta(hours=1)
 
@@ -152,12 +154,19 @@ def purge_old_executions() -> int:
     BudgetAccount.objects.filter(
         key__startswith="run:", updated_at__lt=timezone.now() - timedelta(days=1), holds=None
     ).delete()
-    days = settings.ALADDIN_EXECUTION_RETENTION_DAYS
+    return _purge(Execution.FINISHED, "created_at", settings.ALADDIN_EXECUTION_RETENTION_DAYS) + (
+        _purge(WAITING, "updated_at", settings.ALADDIN_WAITING_RUN_RETENTION_DAYS)
+    )
+
+
+def _purge(statuses: tuple[str, ...], since: str, days: int) -> int:
+    """Waiting runs count from their last change (a decision or resume touches them),
+    finished ones from their start."""
     if days <= 0:
         return 0
     cutoff = timezone.now() - timedelta(days=days)
     old = Execution.objects.filter(
-        created_at__lt=cutoff, status__in=Execution.FINISHED, parent__isnull=True
+        **{f"{since}__lt": cutoff}, status__in=statuses, parent__isnull=True
     )
     deleted, _ = old.delete()
     return deleted

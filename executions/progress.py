@@ -172,6 +172,15 @@ def _error(progress: Progress, payload: dict[str, Any]) -> None:
     progress.stop_reason = str((payload.get("context") or {}).get("stopReason", ""))
 
 
+def _paused(progress: Progress, payload: dict[str, Any]) -> None:
+    """The phase stays where the budget stopped it; the run's status says it waits."""
+    progress.stop_reason = str(payload.get("reason", ""))
+
+
+def _approval_requested(progress: Progress, payload: dict[str, Any]) -> None:
+    """Known, not a phase: orchestration-complete follows and ends the stream."""
+
+
 def _plan(progress: Progress, payload: dict[str, Any]) -> None:
     progress.omitted = list(payload.get("omitted") or [])
 
@@ -204,4 +213,6 @@ _HANDLERS = {
     "error": _error,
     "orchestration-plan": _plan,
     "agent-loop-detected": _loop,
+    "orchestration-paused": _paused,
+    "approval-requested": _approval_requested,
 }

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from aladdin import audit
+from brain.store import STORED_PARAM
 from engine.resume import KEY_PARAM
 from executions.maintenance import UNFINISHED, _why_interrupted, heartbeat_deadline
 from executions.models import Execution
@@ -45,6 +46,9 @@ def reopen(root: Execution, reason: str, *, attempt: bool = False) -> bool:
     params["resume"] = True
     if attempt:
         params["attempt"] = int(params.get("attempt") or 1) + 1
+        # A new attempt stores what it recomputes; a resume after a crash keeps the
+        # mark so results already in the brain are not written twice (brain/store.py).
+        params.pop(STORED_PARAM, None)
     history = [*root.status_history, {"status": "pending", "at": now.isoformat(), "note": reason}]
     with transaction.atomic():
         moved = Execution.objects.filter(

@@ -27,6 +27,7 @@ from api.throttles import ExecutionRateThrottle
 from api.views.common import E400, E429, READ_ERRORS, WRITE_ERRORS, error, query, uuid_or_400, valid
 from brain.models import Project
 from executions import background
+from executions.maintenance import WAITING
 from executions.models import Conversation, Execution
 from executions.requests import validate_request
 from executions.services import (
@@ -128,7 +129,9 @@ def _run_to_end(execution_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         run = Execution.objects.only("status", "output").get(execution_id=execution_id)
-        if run.is_finished and isinstance(run.output, dict):
+        # A paused or held run waits for a person: answering now beats the timeout.
+        settled = run.is_finished or run.status in WAITING
+        if settled and isinstance(run.output, dict):
             return run.output
         time.sleep(0.5)
     raise TimeoutError(f"Run {execution_id} did not finish within {WAIT_SECONDS} s.")

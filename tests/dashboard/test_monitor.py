@@ -126,6 +126,27 @@ async def test_the_retry_button_appears_live_when_a_watched_run_fails(project: P
     await ws.disconnect()
 
 
+async def test_a_watched_run_that_pauses_loses_cancel_and_offers_resume_live(
+    project: Project,
+) -> None:
+    def make() -> dict[str, Any]:
+        root = run(project, status="running")
+        return {"run": str(root.execution_id), "cookie": session_cookie("doer", project, "user")}
+
+    running = await sync_to_async(make)()
+    ws = await connect_monitor(running["cookie"], running["run"])
+    first = await ws.receive_from()
+    assert 'data-testid="cancel-run"' in first and 'data-testid="resume-run"' not in first
+
+    await Execution.objects.filter(execution_id=running["run"]).aupdate(status="paused")
+    payload = {"reason": "budget_paused", "budget": "tokens", "metrics": {}}
+    await DjangoEventSink().emit(running["run"], "orchestration-paused", payload)
+    paused = await ws.receive_from()
+    assert 'data-testid="resume-run"' in paused and 'data-testid="cancel-run"' not in paused
+    assert "Paused at the budget (tokens)" in paused
+    await ws.disconnect()
+
+
 async def test_monitor_socket_refuses_strangers(running: dict[str, Any]) -> None:
     anonymous = await connect_monitor(None, running["run"])
     assert (await anonymous.receive_output())["code"] == 4401

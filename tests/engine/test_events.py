@@ -57,12 +57,16 @@ BUILDERS: dict[str, Callable[[], Event]] = {
     "agent-loop-detected": lambda: events.agent_loop_detected(
         ROOT, "character", "character-creator-001", "repeat", ("search({})",) * 3, "stop", "s1"
     ),
+    "orchestration-paused": lambda: events.orchestration_paused(
+        ROOT, "budget_paused", "tokens", {"tokensUsed": 900}
+    ),
+    "approval-requested": lambda: events.approval_requested(ROOT, 3, "ingest"),
 }
 SPEC_TYPES = 12
 
 
-def test_there_is_a_builder_for_each_of_the_12_spec_types_and_our_two() -> None:
-    assert len(EVENT_FIELDS) == SPEC_TYPES + 2
+def test_there_is_a_builder_for_each_of_the_12_spec_types_and_our_four() -> None:
+    assert len(EVENT_FIELDS) == SPEC_TYPES + 4
     assert set(BUILDERS) == set(EVENT_FIELDS)
 
 

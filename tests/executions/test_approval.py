@@ -65,6 +65,10 @@ def test_a_run_recommended_for_ingest_waits_and_stores_nothing(
 
     assert root.status == "awaiting_approval"
     assert out(root)["entitiesStored"] == 0 and len(pending_entities(root)) == 3
+    types = list(root.events.order_by("sequence").values_list("type", flat=True))
+    assert types[-2:] == ["approval-requested", "orchestration-complete"]
+    requested = root.events.get(type="approval-requested")
+    assert requested.payload["entities"] == 3
     assert Character.objects.filter(project=project).count() == characters
 
 

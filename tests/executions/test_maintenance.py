@@ -87,6 +87,30 @@ def test_finished_runs_past_retention_are_purged_with_their_events(settings: obj
     assert Execution.objects.filter(pk__in=[recent.pk, old_unfinished.pk]).count() == 2
 
 
+def test_waiting_runs_are_kept_while_recent_and_purged_once_abandoned(settings: object) -> None:
+    settings.ALADDIN_WAITING_RUN_RETENTION_DAYS = 30  # type: ignore[attr-defined]
+    waiting = [
+        orchestration(status, silent_for=timedelta(days=days), age=timedelta(days=100))
+        for status in ("paused", "awaiting_approval")
+        for days in (29, 31)
+    ]
+
+    assert purge_old_executions() > 0
+
+    kept = Execution.objects.filter(pk__in=[run.pk for run in waiting], parent__isnull=True)
+    assert sorted(kept.values_list("status", flat=True)) == ["awaiting_approval", "paused"]
+    assert all(run.updated_at > timezone.now() - timedelta(days=30) for run in kept)
+
+
+def test_waiting_runs_are_kept_forever_when_their_retention_is_zero(settings: object) -> None:
+    settings.ALADDIN_WAITING_RUN_RETENTION_DAYS = 0  # type: ignore[attr-defined]
+    paused = orchestration("paused", silent_for=timedelta(days=400), age=timedelta(days=400))
+
+    purge_old_executions()
+
+    assert Execution.objects.filter(pk=paused.pk).exists()
+
+
 def dead_worker() -> str:
     """host:pid of a process that has exited (this host)."""
     child = subprocess.Popen([sys.executable, "-c", "pass"])

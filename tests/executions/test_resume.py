@@ -155,6 +155,10 @@ def test_a_run_paused_at_its_budget_resumes_after_the_budget_is_raised(
     assert paused["stopReason"] == "budget_paused"
     root = Execution.objects.get(execution_id=paused["executionId"])
     assert root.status == "paused"
+    last = root.events.order_by("-sequence").first()
+    assert last is not None and last.type == "orchestration-paused"
+    assert last.payload["reason"] == "budget_paused"
+    assert not root.events.filter(type="error").exists()
     calls_before = len(llm.requests)
     llm.reset()
     project.token_budget_per_execution = roomy
