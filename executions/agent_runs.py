@@ -18,7 +18,7 @@ from engine import events
 from engine.runtime import AgentResult, AgentTask
 from executions.events import DjangoEventSink
 from executions.recorder import DjangoRunRecorder
-from executions.runners import build_runner
+from executions.runners import build_runner, runs_on_demo
 from executions.selectors import budget_ledger
 
 
@@ -52,7 +52,7 @@ async def execute_agent(
 ) -> AgentResult:
     await warm_up()
     spec = await sync_to_async(agent_spec)(agent, project)
-    ledger = await sync_to_async(budget_ledger)(project)
+    ledger = await sync_to_async(budget_ledger)(project, demo=runs_on_demo(spec))
     recorder = _Recorder(requested_by_id)
     sink = DjangoEventSink()
 

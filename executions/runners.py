@@ -8,7 +8,7 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from agents.llm.client import warm_up
+from agents.llm.client import is_demo, warm_up
 from agents.models import Agent
 from agents.runtime import build_gateway
 from agents.selectors import agent_spec
@@ -16,8 +16,11 @@ from agents.tools.executor import DjangoToolExecutor
 from brain.models import Project
 from brain.pipeline import JsonLLM, gateway_llm
 from brain.relevance import relevant_context
+from engine.complexity import ModelTier
+from engine.ports import AgentSpec
 from engine.runtime import AgentResult, AgentRunner, AgentTask
 from executions.recorder import DjangoRunRecorder
+from executions.selectors import budget_ledger
 
 
 def build_runner(
@@ -58,6 +61,11 @@ async def run_agent(
     context = await relevant_context(project.pk, prompt) if project else None
     api_key = (project.llm_api_key or None) if project else None
     runner = runner or build_runner(requested_by_id, api_key=api_key)
+    # With a project the run is held to its budgets like any other (the day's
+    # account is shared with every run of the project; demo runs are not charged).
+    ledgers = (
+        (await sync_to_async(budget_ledger)(project, demo=runs_on_demo(spec)),) if project else ()
+    )
     return await runner.run(
         AgentTask(
             spec=spec,
@@ -65,5 +73,11 @@ async def run_agent(
             kind="agent",
             context=context,
             project_id=project.pk if project else None,
+            ledgers=ledgers,
         )
     )
+
+
+def runs_on_demo(spec: AgentSpec) -> bool:
+    """True if any of the agent's model tiers is the built-in demo model."""
+    return any(is_demo(spec.models.for_tier(tier)) for tier in ModelTier)

@@ -147,3 +147,30 @@ def test_a_new_ledger_sees_what_the_day_already_holds(project: Project) -> None:
     assert ledger.headroom_tokens() == min(
         project.token_budget_per_execution, project.token_budget_daily - 1234
     )
+
+
+async def test_a_direct_agent_run_on_a_project_is_charged_to_its_daily_account(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    from executions.runners import run_agent
+
+    result = await run_agent("character-creator-001", "Sketch a rival", project=project)
+
+    account = await sync_to_async(usage_of)(daily_key(project))
+    assert (
+        account is not None
+        and account.spent_tokens == result.input_tokens + result.output_tokens > 0
+    )
+
+
+async def test_a_direct_demo_agent_run_is_not_charged_to_the_daily_account(
+    project: Project, settings: object
+) -> None:
+    from executions.runners import run_agent
+
+    settings.ALADDIN_DEFAULT_MODEL = settings.DEMO_MODEL  # type: ignore[attr-defined]
+
+    await run_agent("character-creator-001", "Sketch a rival", project=project)
+
+    account = await sync_to_async(usage_of)(daily_key(project))
+    assert account is None or account.spent_tokens == 0
