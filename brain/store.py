@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -27,11 +27,17 @@ logger = logging.getLogger(__name__)
 STORED_PARAM = "brainStored"
 
 
+# Finds a run's row, locked, for the store's "stored once" mark. The runs live in an
+# app above the brain, which hands this in (brain/ never imports it).
+RunRowLock = Callable[[str], Any]
+
+
 class DjangoGraphStore:
-    def __init__(self, llm: JsonLLM | None = None) -> None:
+    def __init__(self, llm: JsonLLM | None = None, run_row: RunRowLock | None = None) -> None:
         # The pipeline's LLM, handed down by the app that runs orchestrations (brain/
         # never builds one); without it results are stored with no brain documents.
         self.llm = llm
+        self.run_row = run_row
         self.prepared: list[PipelineResult] = []
 
     async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
@@ -43,7 +49,9 @@ class DjangoGraphStore:
         self, project_id: int, execution_id: str, entities: list[dict[str, Any]]
     ) -> int:
         touched: list[EntityRef] = []
-        written = await sync_to_async(store_entities)(project_id, execution_id, entities, touched)
+        written = await sync_to_async(store_entities)(
+            project_id, execution_id, entities, touched, run_row=self.run_row
+        )
         if self.llm is not None and touched:
             await self._prepare(project_id, touched, self.llm)
         return written
@@ -64,12 +72,15 @@ def store_entities(
     execution_id: str,
     entities: list[dict[str, Any]],
     touched: list[EntityRef] | None = None,
+    *,
+    run_row: RunRowLock | None = None,
 ) -> int:
     """Create or update the characters, episodes and scenes an orchestration produced;
     returns how many entities (those and relationships) were written. `touched`
-    collects the entities written, for the brain pipeline."""
+    collects the entities written, for the brain pipeline. With `run_row`, the run's
+    row is marked in the same transaction, so a resumed run never stores twice."""
     touched = [] if touched is None else touched
-    root = _run_row(execution_id)
+    root = run_row(execution_id) if run_row is not None else None
     if root is not None and STORED_PARAM in root.params:
         return int(root.params[STORED_PARAM])  # stored before a crash: not twice
     written = _store_all(project_id, entities, touched)
@@ -79,17 +90,6 @@ def store_entities(
         root.params = {**root.params, STORED_PARAM: written}
         root.save(update_fields=["params"])
     return written
-
-
-def _run_row(execution_id: str) -> Any:
-    """The run's row, locked for the store (None for an id no run has, e.g. a CLI import)."""
-    from executions.models import Execution  # the run records build on the brain
-
-    try:
-        run_id = uuid.UUID(str(execution_id))
-    except ValueError:
-        return None
-    return Execution.objects.select_for_update().filter(execution_id=run_id).first()
 
 
 def _store_all(project_id: int, entities: list[dict[str, Any]], touched: list[EntityRef]) -> int:

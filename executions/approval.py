@@ -21,6 +21,7 @@ from django.utils import timezone
 from aladdin import audit
 from brain.store import DjangoGraphStore
 from executions.models import Execution, HumanReview
+from executions.recorder import locked_run_row
 from executions.runners import pipeline_llm
 
 
@@ -146,7 +147,7 @@ def _output(root: Execution) -> dict[str, Any]:
 def _store(root: Execution, entities: list[dict[str, Any]]) -> int:
     if not entities or root.project is None:
         return 0
-    store = DjangoGraphStore(llm=pipeline_llm(root.project))
+    store = DjangoGraphStore(llm=pipeline_llm(root.project), run_row=locked_run_row)
     return int(
         async_to_sync(store.store_results)(root.project.pk, str(root.execution_id), entities)
     )

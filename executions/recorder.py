@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -325,3 +326,13 @@ async def update_agent_quality(agent_pk: int, overall: float) -> None:
 
 async def update_department_metrics(department_pk: int, elapsed_ms: int, ok: bool) -> None:
     await Department.objects.filter(pk=department_pk).aupdate(**_run_counts(elapsed_ms, ok))
+
+
+def locked_run_row(execution_id: str) -> Execution | None:
+    """The run's row under a row lock (inside the caller's transaction); None for an id
+    that is not a run (a CLI import stores under a made-up id)."""
+    try:
+        run_id = uuid.UUID(str(execution_id))
+    except ValueError:
+        return None
+    return Execution.objects.select_for_update().filter(execution_id=run_id).first()

@@ -38,7 +38,7 @@ from executions.cancel_listener import listener as cancel_listener
 from executions.events import DjangoEventSink
 from executions.liveness import this_process
 from executions.models import Conversation, Execution
-from executions.recorder import DjangoRunRecorder, claim_run, end_run
+from executions.recorder import DjangoRunRecorder, claim_run, end_run, locked_run_row
 from executions.requests import RequestOptions
 from executions.runners import build_runner, pipeline_llm
 from executions.selectors import budget_ledger, orchestrator_agent, team_for
@@ -253,7 +253,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
         recorder,
         DjangoEventSink(),
         # Ingested results go through the brain pipeline with the project's own model.
-        DjangoGraphStore(llm=pipeline_llm(project)),
+        DjangoGraphStore(llm=pipeline_llm(project), run_row=locked_run_row),
         orchestration_settings(),
     )
     ORCHESTRATORS[execution_id] = orchestrator

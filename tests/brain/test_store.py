@@ -10,6 +10,7 @@ from brain.models import Character, CharacterRelationship
 from brain.pipeline import EntityRef
 from brain.store import STORED_PARAM, store_entities
 from executions.models import Execution
+from executions.recorder import locked_run_row
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +27,12 @@ def test_a_run_resumed_after_storing_does_not_store_or_prepare_its_results_twice
     first: list[EntityRef] = []
     again: list[EntityRef] = []
 
-    written = store_entities(project.pk, str(root.execution_id), ENTITIES, first)
-    rewritten = store_entities(project.pk, str(root.execution_id), ENTITIES, again)
+    written = store_entities(
+        project.pk, str(root.execution_id), ENTITIES, first, run_row=locked_run_row
+    )
+    rewritten = store_entities(
+        project.pk, str(root.execution_id), ENTITIES, again, run_row=locked_run_row
+    )
 
     assert written == rewritten == 3
     assert len(first) == 2 and again == []  # the brain pipeline is not paid for twice
@@ -41,7 +46,7 @@ def test_results_without_a_run_row_are_stored_each_time() -> None:
     project = factories.project()
     touched: list[EntityRef] = []
 
-    store_entities(project.pk, "not-a-run", ENTITIES, touched)
-    store_entities(project.pk, "not-a-run", ENTITIES, touched)
+    store_entities(project.pk, "not-a-run", ENTITIES, touched, run_row=locked_run_row)
+    store_entities(project.pk, "not-a-run", ENTITIES, touched, run_row=locked_run_row)
 
     assert len(touched) == 4

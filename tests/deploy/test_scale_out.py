@@ -86,7 +86,7 @@ async def follow(server: Server, cookie: bytes, run: str) -> list[dict[str, Any]
     ):
         await ws.send_json({"action": "subscribe", "executionId": run, "lastSequence": 0})
         while not events or events[-1].get("type") not in ENDINGS:
-            message = await ws.receive_json(timeout=120)
+            message = await ws.receive_json(timeout=240)
             if "sequence" in message:
                 events.append(message)
     return events
@@ -106,7 +106,7 @@ async def start_and_follow(
         )
     followed = await asyncio.wait_for(
         asyncio.gather(*(follow(servers[n % 2], cookie, run) for n, run in enumerate(runs))),
-        timeout=150,
+        timeout=300,
     )
     return list(runs), list(followed)
 

@@ -146,7 +146,7 @@ def test_import_with_canon_checks_only_the_added_and_changed_scenes(
         "import_script", "--project", imported.slug, "--canon",
         str(SCRIPTS / "pilot_v2.fountain"), stdout=out,
     )  # fmt: skip
-    assert "Canon checked for 3 scene(s)" in out.getvalue()
+    assert "Canon checked for 3 scenes" in out.getvalue()
     [request] = fake_llm.requests_matching("Name: Isla Marr")
     sent = str(request)
     assert "E1 S2 (INT. LIGHTHOUSE - LAMP ROOM - DAY)" in sent  # changed
