@@ -16,11 +16,6 @@ urlpatterns = [
     path("auth/token/refresh/", auth.RefreshView.as_view(), name="api-token-refresh"),
     path("orchestrator/execute", orchestrator.ExecuteView.as_view(), name="api-execute"),
     path(
-        "orchestrator/status/<str:execution_id>",
-        orchestrator.StatusView.as_view(),
-        name="api-status",
-    ),
-    path(
         "orchestrator/<str:execution_id>/cancel",
         orchestrator.CancelView.as_view(),
         name="api-cancel",
@@ -44,6 +39,13 @@ urlpatterns = [
         "orchestrator/<str:execution_id>/reject",
         lifecycle.RejectView.as_view(),
         name="api-reject",
+    ),
+    # After the actions: `status/approve` is then a bad run id (400), not a GET-only
+    # status URL that answers POST with 405.
+    path(
+        "orchestrator/status/<str:execution_id>",
+        orchestrator.StatusView.as_view(),
+        name="api-status",
     ),
     path("agents/execute", agents.AgentExecuteView.as_view(), name="api-agent-execute"),
     path("agents", agents.AgentListView.as_view(), name="api-agents"),
