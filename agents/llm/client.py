@@ -15,6 +15,7 @@ from django.conf import settings
 
 from agents.llm.demo import DEMO_PROVIDER, register_demo_provider
 from agents.llm.errors import classify
+from agents.llm.payload import openai_options
 from engine.ports import LLMRequest, LLMResponse, ToolCallRequest
 
 _litellm: Any = None
@@ -88,25 +89,7 @@ class LitellmClient:
             "num_retries": 0,
             "max_retries": 0,
         }
-        if request.temperature is not None:
-            arguments["temperature"] = request.temperature
-        if request.response_schema is not None:
-            arguments["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": request.schema_name, "schema": request.response_schema},
-            }
-        if request.tools:
-            arguments["tools"] = [
-                {
-                    "type": "function",
-                    "function": {
-                        "name": tool.name,
-                        "description": tool.description,
-                        "parameters": tool.input_schema,
-                    },
-                }
-                for tool in request.tools
-            ]
+        arguments.update(openai_options(request))
         if not is_demo(request.model):
             if self.api_base:
                 arguments["api_base"] = self.api_base

@@ -34,6 +34,7 @@ import aiohttp
 from django.conf import settings
 
 from agents.llm.errors import classify
+from agents.llm.payload import openai_options
 from engine.ports import LLMClient, LLMRequest, LLMResponse, ToolCallRequest
 
 # Provider prefix -> (default base URL, environment variable litellm reads the key from).
@@ -279,25 +280,7 @@ def body(request: LLMRequest) -> dict[str, Any]:
         "messages": request.messages,
         "max_tokens": request.max_tokens,
     }
-    if request.temperature is not None:
-        payload["temperature"] = request.temperature
-    if request.response_schema is not None:
-        payload["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": request.schema_name, "schema": request.response_schema},
-        }
-    if request.tools:
-        payload["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": tool.name,
-                    "description": tool.description,
-                    "parameters": tool.input_schema,
-                },
-            }
-            for tool in request.tools
-        ]
+    payload.update(openai_options(request))
     if request.agent_id:
         payload["user"] = request.agent_id
     return payload
