@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -25,6 +26,13 @@ from tests.support.fake_llm import FakeLLMServer, json_reply
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.redis,
+    pytest.mark.postgres,
+    # Four processes writing at once is the production shape, which runs on PostgreSQL;
+    # SQLite is the one-process embedded default. `make test` runs this on PostgreSQL.
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+        reason="the multi-process deployment runs on PostgreSQL (make test's second pass)",
+    ),
 ]
 __all__ = ["broker", "llm", "project", "workers"]  # fixtures used here
 RUNS = 20
