@@ -111,35 +111,30 @@ def scene_node(scene: Scene) -> Node:
     return Node(SCENE, str(scene.uid), props)
 
 
-def character_node(character: Character) -> Node:
+def _project_entity_node(
+    label: str, kind: str, entity: Character | Location | Element, **extra: str
+) -> Node:
+    """A named node that belongs to a project: characters, locations, elements."""
     props = {
-        "id": str(character.uid),
-        "name": character.name,
-        "projectId": str(character.project.uid),
-        "type": "character",
+        "id": str(entity.uid),
+        "name": entity.name,
+        **extra,
+        "projectId": str(entity.project.uid),
+        "type": kind,
     }
-    return Node(CHARACTER, props["id"], props)
+    return Node(label, props["id"], props)
+
+
+def character_node(character: Character) -> Node:
+    return _project_entity_node(CHARACTER, "character", character)
 
 
 def location_node(location: Location) -> Node:
-    props = {
-        "id": str(location.uid),
-        "name": location.name,
-        "projectId": str(location.project.uid),
-        "type": "location",
-    }
-    return Node(LOCATION, props["id"], props)
+    return _project_entity_node(LOCATION, "location", location)
 
 
 def element_node(element: Element) -> Node:
-    props = {
-        "id": str(element.uid),
-        "name": element.name,
-        "category": element.category,
-        "projectId": str(element.project.uid),
-        "type": "element",
-    }
-    return Node(ELEMENT, props["id"], props)
+    return _project_entity_node(ELEMENT, "element", element, category=element.category)
 
 
 def add_element(snapshot: Snapshot, element: Element) -> None:
