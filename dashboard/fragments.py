@@ -11,7 +11,7 @@ from brain.access import has_permission
 from dashboard.monitor import MonitorState, monitor_state
 from executions.approval import pending_entities
 from executions.models import Execution
-from executions.resume import RETRYABLE
+from executions.resume import has_work_to_retry
 
 # Events that change the chart's shape (a department appears) or the run's end.
 STRUCTURAL = {
@@ -85,7 +85,7 @@ def next_steps(user: Any, root: Execution) -> dict[str, Any]:
         user, "project:write", root.project
     )
     return {
-        "retry": execute and root.status in RETRYABLE,
+        "retry": execute and has_work_to_retry(root),
         "resume": execute and root.status == Execution.Status.PAUSED,
         "decide": decide,
         "pending": pending_entities(root) if decide else [],

@@ -118,6 +118,17 @@ def _enqueue(root: Execution) -> None:
     enqueue_orchestration(str(root.execution_id), priority)
 
 
+def has_work_to_retry(root: Execution) -> bool:
+    """A finished run with something a retry would run again: it did not complete, or
+    some of its runs failed, were cancelled or were skipped for budget."""
+    if root.status not in RETRYABLE:
+        return False
+    if root.status != Execution.Status.COMPLETED:
+        return True
+    undone = (Execution.Status.FAILED, Execution.Status.CANCELLED, Execution.Status.SKIPPED)
+    return Execution.objects.filter(root=root, status__in=undone).exists()
+
+
 def retry_orchestration(root: Execution, user_id: int | None = None) -> Execution:
     """A finished orchestration runs again as a new attempt: what completed is reused,
     what failed, was cancelled or skipped for budget runs again, and the department

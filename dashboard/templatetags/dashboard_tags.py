@@ -15,15 +15,20 @@ register = template.Library()
 NONE = "\u2013"  # an en dash: no value
 
 
-@register.filter
-def score(value: float | None) -> str:
-    return NONE if value is None else f"{value:.0f}"
+def _missing(value: object) -> bool:
+    # A template variable that does not resolve arrives as "" (string_if_invalid).
+    return value is None or value == ""
 
 
 @register.filter
-def fraction_score(value: float | None) -> str:
+def score(value: float | str | None) -> str:
+    return NONE if _missing(value) else f"{float(value or 0):.0f}"
+
+
+@register.filter
+def fraction_score(value: float | str | None) -> str:
     """Event and report scores are fractions (0..1); people read 0-100."""
-    return NONE if value is None else f"{float(value) * 100:.0f}"
+    return NONE if _missing(value) else f"{float(value or 0) * 100:.0f}"
 
 
 @register.filter
@@ -32,10 +37,10 @@ def thousands(value: int | None) -> str:
 
 
 @register.filter
-def usd(value: Decimal | float | None) -> str:
-    if value is None:
+def usd(value: Decimal | float | str | None) -> str:
+    if _missing(value):
         return "unknown"
-    amount = float(value)
+    amount = float(value or 0)
     return "$0" if amount == 0 else f"${amount:.4f}"
 
 

@@ -171,6 +171,21 @@ def test_monitor_of_a_run_that_failed_before_reporting_shows_it_and_offers_a_ret
     assert 'data-testid="retry-run"' in html
 
 
+def test_a_completed_run_offers_a_retry_only_when_some_of_its_work_did_not_finish(
+    project: Project,
+) -> None:
+    root = run(project, status="completed")
+    specialist = Execution.objects.create(
+        kind=Execution.Kind.SPECIALIST, project=project, root=root, parent=root, status="completed"
+    )
+    client = client_for(member(project))
+    page = f"/executions/{root.execution_id}/"
+    assert 'data-testid="retry-run"' not in client.get(page).content.decode()
+    specialist.status = "skipped"
+    specialist.save(update_fields=["status"])
+    assert 'data-testid="retry-run"' in client.get(page).content.decode()
+
+
 def test_a_next_step_that_cannot_happen_explains_why_on_the_runs_page(project: Project) -> None:
     root = run(project, status="running")
     client = client_for(member(project))
