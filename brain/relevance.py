@@ -22,7 +22,7 @@ CACHE_SIZE = 5000
 MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
 # Past about 500 tokens E5 stops reading, and time grows with length.
 QUERY_CHARS = 2000
-_vectors: OrderedDict[str, list[float]] = OrderedDict()
+_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
 async def relevant_context(
@@ -69,27 +69,30 @@ def needs_choosing(context: dict[str, Any]) -> bool:
     )
 
 
-async def _passage_vectors(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:
+async def _passage_vectors(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """One unit-length float32 row per text, embedded at most once per process."""
     key = embedder.name + "\x00"
     missing = sorted({t for t in texts if key + t not in _vectors})
     for found_text, vector in zip(missing, await embedder.embed_passages(missing), strict=True):
-        _vectors[key + found_text] = vector
-    result = []
+        _vectors[key + found_text] = _unit(vector)
+    rows = []
     for t in texts:
         _vectors.move_to_end(key + t)
-        result.append(_vectors[key + t])
+        rows.append(_vectors[key + t])
     while len(_vectors) > CACHE_SIZE:
         _vectors.popitem(last=False)
-    return result
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def cosines(query: Sequence[float], vectors: Sequence[Sequence[float]]) -> list[float]:
-    """Cosine of `query` with each vector, as one matrix product (pure Python loops
-    over 384 dimensions cost more CPU than the LLM client, per judged output)."""
-    if not vectors:
+def _unit(vector: Sequence[float]) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(array))
+    return array / norm if norm else array
+
+
+def cosines(query: Sequence[float], unit_rows: np.ndarray) -> list[float]:
+    """Cosine of `query` with each unit-length row, as one matrix product (pure Python
+    loops over 384 dimensions cost more CPU than the LLM client, per judged output)."""
+    if not len(unit_rows):
         return []
-    matrix = np.asarray(vectors, dtype=np.float32)
-    q = np.asarray(query, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(q))
-    dots = matrix @ q
-    return [float(d / n) if n else 0.0 for d, n in zip(dots, norms, strict=True)]
+    return [float(d) for d in unit_rows @ _unit(query)]

@@ -8,11 +8,14 @@ an argument: brain/ is the bottom app and never imports the apps above it
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from brain.embeddings import default_embedder
 from brain.graph import get_backend
@@ -30,6 +33,7 @@ from brain.pipeline import (
 )
 
 QUERY_ROW_LIMIT = 500
+logger = logging.getLogger(__name__)
 
 
 class ProjectNotFound(LookupError):
@@ -88,6 +92,7 @@ async def prepare_document(
     llm: JsonLLM,
     on_event: EventCallback | None = None,
     config: PipelineConfig | None = None,
+    writes: asyncio.Lock | None = None,
 ) -> PipelineResult:
     """Run the data preparation pipeline (spec 3.2) for one entity."""
     return await run_pipeline(
@@ -97,6 +102,7 @@ async def prepare_document(
         embedder=default_embedder(),
         on_event=on_event,
         config=config,
+        writes=writes,
     )
 
 
@@ -109,18 +115,30 @@ async def prepare_project(
     llm: JsonLLM,
     refs: Sequence[EntityRef] | None = None,
     on_result: ProgressCallback | None = None,
+    concurrency: int | None = None,
 ) -> list[PipelineResult]:
-    """Run the pipeline over a project's entities (all of them by default), one by
-    one: a failed entity is reported in its result and the others go on."""
+    """Run the pipeline over a project's entities (all of them by default, each once),
+    up to `concurrency` at a time (ALADDIN_BRAIN_PREPARE_CONCURRENCY): a failed entity
+    is reported in its result and the others go on. Results come in the refs' order."""
     if refs is None:
         refs = await sync_to_async(entity_refs)(project)
-    results = []
-    for ref in refs:
-        result = await prepare_document(ref, llm=llm)
-        results.append(result)
+    limit = asyncio.Semaphore(max(1, concurrency or settings.ALADDIN_BRAIN_PREPARE_CONCURRENCY))
+    # The LLM calls overlap; the writes (links to the database, then links and document
+    # to the graph) go one at a time, so two entities never write one link at once.
+    writes = asyncio.Lock()
+
+    async def prepare(ref: EntityRef) -> PipelineResult:
+        async with limit:
+            try:
+                result = await prepare_document(ref, llm=llm, writes=writes)
+            except Exception as exc:  # a bug or an outage: this entity fails, not the batch
+                logger.exception("brain pipeline broke on %s %s", ref.type, ref.id)
+                result = PipelineResult("failed", ref, problems=[f"{type(exc).__name__}: {exc}"])
         if on_result is not None:
             on_result(result)
-    return results
+        return result
+
+    return list(await asyncio.gather(*(prepare(ref) for ref in dict.fromkeys(refs))))
 
 
 def entity_refs(project: Project) -> list[EntityRef]:

@@ -4,15 +4,17 @@ The database rows are the source of truth for the story world: results are
 written there (characters, their relationships, episodes, scenes), and the knowledge
 graph is kept in step from them (brain/graph). When the store is given the
 pipeline's LLM, every entity written then goes through the data preparation
-pipeline of spec 3.2 and gets its brain document. Reads come from the cached
-project context.
+pipeline of spec 3.2 and gets its brain document: before store_results returns, or,
+with `documents_later`, in the background once the run has ended (brain/preparation.py).
+Reads come from the cached project context.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -25,6 +27,11 @@ from brain.pipeline import EntityRef, JsonLLM, PipelineResult
 logger = logging.getLogger(__name__)
 # On the run's row once its results are in the brain: how many entities were written.
 STORED_PARAM = "brainStored"
+# On the run's row while and after its entities' brain documents are made: {"status":
+# "preparing" | "ready" | "failed" | "interrupted", "entities": n, and when ready how
+# many were "stored", "rejected" (by validation) and "failed"}.
+DOCUMENTS_PARAM = "brainDocuments"
+PIPELINE_OUTCOMES = ("stored", "rejected", "failed")
 
 
 # Finds a run's row, locked, for the store's "stored once" mark. The runs live in an
@@ -33,11 +40,21 @@ RunRowLock = Callable[[str], Any]
 
 
 class DjangoGraphStore:
-    def __init__(self, llm: JsonLLM | None = None, run_row: RunRowLock | None = None) -> None:
+    def __init__(
+        self,
+        llm: JsonLLM | None = None,
+        run_row: RunRowLock | None = None,
+        *,
+        documents_later: bool = False,
+    ) -> None:
         # The pipeline's LLM, handed down by the app that runs orchestrations (brain/
         # never builds one); without it results are stored with no brain documents.
         self.llm = llm
         self.run_row = run_row
+        # Later: store_results keeps the documents' preparation for start_documents(),
+        # which runs it in the background (brain/preparation.py) once the run has ended.
+        self.documents_later = documents_later
+        self.deferred: list[tuple[str, Coroutine[Any, Any, list[PipelineResult]]]] = []
         self.prepared: list[PipelineResult] = []
 
     async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
@@ -50,20 +67,65 @@ class DjangoGraphStore:
     ) -> int:
         touched: list[EntityRef] = []
         written = await sync_to_async(store_entities)(
-            project_id, execution_id, entities, touched, run_row=self.run_row
+            project_id,
+            execution_id,
+            entities,
+            touched,
+            run_row=self.run_row,
+            documents=self.llm is not None,
         )
         if self.llm is not None and touched:
-            await self._prepare(project_id, touched, self.llm)
+            work = self._prepare(project_id, execution_id, touched, self.llm)
+            if self.documents_later:
+                self.deferred.append((execution_id, work))
+            else:
+                self.prepared = await work
         return written
 
-    async def _prepare(self, project_id: int, refs: list[EntityRef], llm: JsonLLM) -> None:
+    def start_documents(self) -> None:
+        """Start the preparations store_results kept for later, as background tasks of
+        this loop tracked by run id (brain_documents_ready waits for them)."""
+        from brain.preparation import prepare_in_background
+
+        while self.deferred:
+            prepare_in_background(*self.deferred.pop(0))
+
+    async def _prepare(
+        self, project_id: int, execution_id: str, refs: list[EntityRef], llm: JsonLLM
+    ) -> list[PipelineResult]:
         from brain.services import prepare_project
 
         project = await Project.objects.aget(pk=project_id)
         try:
-            self.prepared = await prepare_project(project, llm=llm, refs=refs)
-        except Exception:  # the rows are stored; `brain_prepare` can make the documents later
+            results = await prepare_project(project, llm=llm, refs=refs)
+        except asyncio.CancelledError:  # the process is stopping: say so, then stop
+            logger.warning("Brain documents of run %s were stopped unfinished.", execution_id)
+            await self._mark(execution_id, {"status": "interrupted"})
+            raise
+        except Exception as exc:  # the rows are stored; `brain_prepare` can redo the documents
             logger.exception("brain pipeline failed for project %s", project.slug)
+            await self._mark(execution_id, {"status": "failed", "error": str(exc)[:500]})
+            return []
+        await self._mark(execution_id, documents_state(results))
+        return results
+
+    async def _mark(self, execution_id: str, state: dict[str, Any]) -> None:
+        if self.run_row is not None:
+            await sync_to_async(mark_documents)(execution_id, state, self.run_row)
+
+
+def documents_state(results: list[PipelineResult]) -> dict[str, Any]:
+    """The DOCUMENTS_PARAM of a finished preparation: how many entities, and by outcome."""
+    counts = {status: sum(r.status == status for r in results) for status in PIPELINE_OUTCOMES}
+    return {"status": "ready", "entities": len(results), **counts}
+
+
+@transaction.atomic
+def mark_documents(execution_id: str, state: dict[str, Any], run_row: RunRowLock) -> None:
+    root = run_row(execution_id)
+    if root is not None:
+        root.params = {**root.params, DOCUMENTS_PARAM: state}
+        root.save(update_fields=["params"])
 
 
 @transaction.atomic
@@ -74,11 +136,13 @@ def store_entities(
     touched: list[EntityRef] | None = None,
     *,
     run_row: RunRowLock | None = None,
+    documents: bool = False,
 ) -> int:
     """Create or update the characters, episodes and scenes an orchestration produced;
     returns how many entities (those and relationships) were written. `touched`
     collects the entities written, for the brain pipeline. With `run_row`, the run's
-    row is marked in the same transaction, so a resumed run never stores twice."""
+    row is marked in the same transaction, so a resumed run never stores twice, and,
+    with `documents`, says its brain documents are being prepared."""
     touched = [] if touched is None else touched
     root = run_row(execution_id) if run_row is not None else None
     if root is not None and STORED_PARAM in root.params:
@@ -87,7 +151,10 @@ def store_entities(
     if root is not None:
         # In the same transaction as the rows: resumed after a crash, the run finds
         # its results either stored and marked, or not stored at all.
-        root.params = {**root.params, STORED_PARAM: written}
+        params = {**root.params, STORED_PARAM: written}
+        if documents and touched:
+            params[DOCUMENTS_PARAM] = {"status": "preparing", "entities": len(set(touched))}
+        root.params = params
         root.save(update_fields=["params"])
     return written
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from aladdin.text import plural
+from brain.store import DOCUMENTS_PARAM
 from departments.models import Department
 from executions.maintenance import WAITING
 from executions.models import Execution, ExecutionEvent
@@ -143,7 +144,7 @@ def monitor_state(root: Execution) -> MonitorState:
     if root.is_finished:
         state.report = root.output or {}
         state.omitted = omitted_departments(rows)
-        state.storage_note = _storage_note(events)
+        state.storage_note = " ".join(filter(None, (_storage_note(events), _documents_note(root))))
     return state
 
 
@@ -256,6 +257,21 @@ def _storage_note(events: list[ExecutionEvent]) -> str:
                 return f"Not stored: {note}."
             return f"{entities} entit{'y' if entities == 1 else 'ies'} stored in the brain."
     return ""
+
+
+def _documents_note(root: Execution) -> str:
+    """Where the brain documents of the stored entities are: made after the run ends."""
+    state = (root.params or {}).get(DOCUMENTS_PARAM)
+    if not isinstance(state, dict):
+        return ""
+    entities = plural(int(state.get("entities") or 0), "entity", "entities")
+    if state.get("status") == "preparing":
+        return f"Brain documents of {entities}: being prepared."
+    if state.get("status") == "ready":
+        left = int(state.get("rejected") or 0) + int(state.get("failed") or 0)
+        note = f"Brain documents: {state.get('stored', 0)} of {entities} made."
+        return note + (" `manage.py brain_prepare` can remake the others." if left else "")
+    return f"Brain documents {state.get('status')}: `manage.py brain_prepare` can remake them."
 
 
 def timeline_entry(event: ExecutionEvent) -> TimelineEntry:

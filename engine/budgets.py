@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 from engine.errors import AladdinError, ErrorType
 
@@ -112,6 +112,14 @@ class BudgetStore(Protocol):
         ...
 
 
+@runtime_checkable
+class ClosableStore(Protocol):
+    """A store that keeps something for its run until told the run ended
+    (`engine.leases.LeasedBudgetStore`)."""
+
+    async def aclose(self) -> dict[str, Usage]: ...
+
+
 class MemoryBudgetStore:
     """Accounts in this process only: for a ledger that nothing else shares, and tests."""
 
@@ -147,6 +155,29 @@ class MemoryBudgetStore:
             return self.accounts.setdefault(key, Usage())
         _, tokens, usd = self._holds.pop(hold)
         return self._change(key, reserved=(-tokens, -usd))
+
+    async def renew(
+        self,
+        key: str,
+        lease: str | None,
+        spent: tuple[int, float],
+        sizes: Sequence[tuple[int, float]],
+        maximum: tuple[int | None, float | None],
+        holder: str,
+    ) -> tuple[str | None, int, Usage]:
+        """`engine.leases.LeaseStore.renew`: replace a lease in one step."""
+        _, tokens, usd = self._holds.pop(lease or "", (key, 0, 0.0))
+        usage = self._change(key, reserved=(-tokens, -usd), spent=spent)
+        index = next(
+            (i for i, size in enumerate(sizes[:-1]) if fits(usage, size, maximum)),
+            len(sizes) - 1,
+        )
+        usage = self._change(key, reserved=sizes[index])
+        if sizes[index] == (0, 0.0):
+            return None, index, usage
+        hold = str(next(self._ids))
+        self._holds[hold] = (key, *sizes[index])
+        return hold, index, usage
 
     def _change(
         self,
@@ -278,6 +309,13 @@ class BudgetLedger:
         if self._open.pop(reservation.id, None) is not None:
             await self._release_holds(list(reservation.holds))
 
+    async def aclose(self) -> None:
+        """The run ended: a store that leases gives back what it holds for the run
+        and records what it spent. Call it once the run's calls are over (also on
+        failure and cancellation); safe to repeat."""
+        if isinstance(self.store, ClosableStore):
+            self._seen.update(await self.store.aclose())
+
     async def _release_holds(self, holds: list[tuple[str, str]]) -> None:
         for key, hold in holds:
             self._seen[key] = await self.store.release(key, hold)
@@ -341,8 +379,10 @@ def _exceeded(
     return AladdinError(
         ErrorType.BUDGET_EXCEEDED,
         f"the {limit.name} budget of {amount} would be exceeded: "
+        # Reserved: calls in flight and what other runs' leases (engine/leases.py) hold.
         f"{_format(unit, used)} used + {_format(unit, reserved)} reserved by calls in flight "
-        f"+ {_format(unit, requested)} requested. To continue, raise the {limit.name} budget "
+        f"and running runs + {_format(unit, requested)} requested. To continue, raise the "
+        f"{limit.name} budget "
         "in the admin (the project's settings).",
         details={
             "limit": limit.name,

@@ -42,6 +42,16 @@ def lexical_similarity(task: str, text: str) -> float:
     return len(wanted & _tokens(text)) / len(wanted)
 
 
+def _lexical_against(task: str) -> Similarity:
+    """lexical_similarity with the task's words counted once, not once per entity."""
+    wanted = _tokens(task)
+
+    def similarity(_: str, text: str) -> float:
+        return len(wanted & _tokens(text)) / len(wanted) if wanted else 0.0
+
+    return similarity
+
+
 def _flatten(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -65,15 +75,20 @@ def _episodes_named(task: str) -> set[int]:
     return {int(number) for number in _EPISODE_NUMBER.findall(task)}
 
 
-def _mentioned(entity: Mapping[str, Any], label_key: str, task: str) -> bool:
+def _mentioned(
+    entity: Mapping[str, Any], label_key: str, lowered_task: str, named_episodes: set[int]
+) -> bool:
     number = entity.get("number" if label_key == "episode" else "episode")
-    if isinstance(number, int) and number in _episodes_named(task):
+    if isinstance(number, int) and number in named_episodes:
         return True  # the episode itself, or one of its scenes
     label = entity.get("title" if label_key == "episode" else label_key)
     if not isinstance(label, str) or not label.strip():
         return False
-    pattern = r"(?<!\w)" + re.escape(label.strip().lower()) + r"(?!\w)"
-    return re.search(pattern, task.lower()) is not None
+    needle = label.strip().lower()
+    if needle not in lowered_task:  # the cheap test first; the pattern checks word edges
+        return False
+    pattern = r"(?<!\w)" + re.escape(needle) + r"(?!\w)"
+    return re.search(pattern, lowered_task) is not None
 
 
 def _top(
@@ -86,9 +101,12 @@ def _top(
     """Best `limit` entities: named in the task first, then most similar;
     ties keep their original order."""
 
+    named_episodes = _episodes_named(task)
+    lowered = task.lower()
+
     def rank(indexed: tuple[int, Mapping[str, Any]]) -> tuple[bool, float, int]:
         index, entity = indexed
-        named = _mentioned(entity, label_key, task)
+        named = _mentioned(entity, label_key, lowered, named_episodes)
         return (not named, -similarity(task, entity_text(entity)), index)
 
     ranked = sorted(enumerate(entities), key=rank)
@@ -162,7 +180,7 @@ def prune_context(
     left out."""
     if max_characters < 0 or max_scenes < 0 or max_episodes < 0:
         raise ValueError("max_characters, max_scenes and max_episodes must be >= 0")
-    score = similarity or lexical_similarity
+    score = similarity or _lexical_against(task)
     characters = _records(context.get("characters"))
     scenes = _records(context.get("scenes"))
     kept_characters = _top(characters, task, score, max_characters, "name")

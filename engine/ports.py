@@ -165,6 +165,9 @@ class RunStart:
     parent_id: str | None = None
     root_id: str | None = None
     project_id: int | None = None
+    # Started at once: the row is written running (its history still says pending
+    # first), saving the separate pending -> running write.
+    running: bool = False
 
 
 @dataclass

@@ -181,11 +181,11 @@ class AgentRunner:
                 parent_id=task.parent_id,
                 root_id=task.root_id,
                 project_id=task.project_id,
+                running=True,
             )
         )
         root_id = task.root_id or execution_id
         started = time.monotonic()
-        await self.recorder.mark_running(execution_id)
         result = AgentResult(execution_id=execution_id, root_id=root_id, status="running")
         progress = _Progress()
         messages = build_messages(task)

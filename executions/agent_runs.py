@@ -3,6 +3,7 @@ with events, inside the project's budgets, with the project's provider key."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -60,20 +61,23 @@ async def execute_agent(
         if recorder.execution_id:
             await _emit(sink, recorder.execution_id, agent.agent_id, step / max(max_steps, 1), what)
 
-    result = await build_runner(
-        requested_by_id, recorder=recorder, api_key=project.llm_api_key or None
-    ).run(
-        AgentTask(
-            spec=spec,
-            prompt=task_prompt(prompt, context, previous_run),
-            kind="agent",
-            context=await relevant_context(project.pk, prompt),
-            project_id=project.pk,
-            params={"context": context, "previousRun": previous_run},
-            ledgers=(ledger,),
-            on_step=on_step,
+    try:
+        result = await build_runner(
+            requested_by_id, recorder=recorder, api_key=project.llm_api_key or None
+        ).run(
+            AgentTask(
+                spec=spec,
+                prompt=task_prompt(prompt, context, previous_run),
+                kind="agent",
+                context=await relevant_context(project.pk, prompt),
+                project_id=project.pk,
+                params={"context": context, "previousRun": previous_run},
+                ledgers=(ledger,),
+                on_step=on_step,
+            )
         )
-    )
+    finally:  # its leases: spending recorded, unused room given back
+        await asyncio.shield(ledger.aclose())
     await _finish_events(sink, result, agent.agent_id)
     await sync_to_async(audit.record)(
         "agent.execute",

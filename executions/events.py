@@ -3,18 +3,24 @@
 Implements engine.ports.EventSink. The row is written first and is the copy
 that counts; the channel layer only rings a bell (it is at-most-once and drops
 messages at capacity), and listeners replay from the database by sequence.
+Events emitted together are written together (group commit, see _EventWriter).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
-from collections import defaultdict
+import uuid
+import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from executions.models import Execution, ExecutionEvent
@@ -50,55 +56,231 @@ async def notify_listeners(root_id: str, event: ExecutionEvent) -> None:
 
 
 class DjangoEventSink:
+    """Numbers and writes events by group commit: the emits of one event loop that
+    arrive together (25 specialists finishing at once) are written by one flusher in
+    one thread hop and one transaction, then announced in order per orchestration.
+    emit returns once its row is committed and its bell has rung."""
+
     def __init__(self) -> None:
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._next: dict[str, int] = {}
-        self._pks: dict[str, int] = {}
+        # Both are read and written only inside the flusher's thread hop.
+        self.sequences: dict[str, int] = {}
+        self.pks: dict[str, int] = {}
 
     async def emit(
         self, root_id: str, type: str, payload: dict[str, Any], *, source_id: str | None = None
     ) -> int:
-        async with self._locks[root_id]:
-            event = await self._write(root_id, type, payload, source_id)
-        await announce(root_id, event)
-        await notify_listeners(root_id, event)
+        loop = asyncio.get_running_loop()
+        pending = _Pending(self, root_id, type, payload, source_id, loop.create_future())
+        _writer(loop).submit(pending)
+        event = await pending.done
         return event.sequence
 
-    async def _write(
-        self, root_id: str, type: str, payload: dict[str, Any], source_id: str | None
-    ) -> ExecutionEvent:
-        execution_pk = await self._pk(root_id)
-        source_pk = await self._pk(source_id) if source_id else None
-        for _ in range(5):
-            sequence = await self._sequence(root_id, execution_pk)
-            try:
-                return await ExecutionEvent.objects.acreate(
-                    execution_id=execution_pk,
-                    sequence=sequence,
-                    type=type,
-                    payload=payload,
-                    source_id=source_pk,
-                )
-            except IntegrityError:
-                # Another process wrote this number first: re-read the log's end.
-                self._next.pop(root_id, None)
-        raise RuntimeError(f"Could not number an event for {root_id} after 5 tries.")
-
-    async def _sequence(self, root_id: str, execution_pk: int) -> int:
-        if root_id not in self._next:
-            last = await ExecutionEvent.objects.filter(execution_id=execution_pk).aaggregate(
+    def number(self, root_id: str) -> int:
+        """The root's next sequence, from memory after the first look at its log."""
+        if root_id not in self.sequences:
+            last = ExecutionEvent.objects.filter(execution_id=self.pks[root_id]).aggregate(
                 last=Max("sequence")
-            )
-            self._next[root_id] = (last["last"] or 0) + 1
-        sequence = self._next[root_id]
-        self._next[root_id] = sequence + 1
+            )["last"]
+            self.sequences[root_id] = (last or 0) + 1
+        sequence = self.sequences[root_id]
+        self.sequences[root_id] = sequence + 1
         return sequence
 
-    async def _pk(self, execution_id: str) -> int:
-        if execution_id not in self._pks:
-            row = await Execution.objects.only("pk").aget(execution_id=execution_id)
-            self._pks[execution_id] = row.pk
-        return self._pks[execution_id]
+
+@dataclass
+class _Pending:
+    sink: DjangoEventSink
+    root_id: str
+    type: str
+    payload: dict[str, Any]
+    source_id: str | None
+    done: asyncio.Future[ExecutionEvent]
+    event: ExecutionEvent | None = None
+    error: BaseException | None = None
+
+
+class _EventWriter:
+    """The group-commit flusher of one event loop. No timer: a flush starts as soon as
+    the flusher runs, and what arrives meanwhile forms the next batch."""
+
+    def __init__(self) -> None:
+        # No reference to the loop: it is this writer's weak key in _WRITERS.
+        self._queue: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        # The last announcing task per root, so bells ring in sequence order.
+        self._ringing: dict[str, asyncio.Task[None]] = {}
+
+    def submit(self, pending: _Pending) -> None:
+        self._queue.append(pending)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                await sync_to_async(write_batch)(batch)
+            except BaseException as exc:  # the database is gone: every emit hears it
+                for pending in batch:
+                    _settle(pending.done, error=exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for pending in batch:
+                if pending.error is not None:
+                    _settle(pending.done, error=pending.error)
+            self._ring([p for p in batch if p.event is not None])
+
+    def _ring(self, written: list[_Pending]) -> None:
+        by_root: dict[str, list[_Pending]] = {}
+        for pending in written:
+            by_root.setdefault(pending.root_id, []).append(pending)
+        loop = asyncio.get_running_loop()
+        for root_id, items in by_root.items():
+            task = loop.create_task(_announce_all(items, self._ringing.get(root_id)))
+            self._ringing[root_id] = task
+            task.add_done_callback(functools.partial(self._forget, root_id))
+
+    def _forget(self, root_id: str, task: asyncio.Future[None]) -> None:
+        if self._ringing.get(root_id) is task:
+            del self._ringing[root_id]
+
+
+_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _EventWriter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _writer(loop: asyncio.AbstractEventLoop) -> _EventWriter:
+    if loop not in _WRITERS:
+        _WRITERS[loop] = _EventWriter()
+    return _WRITERS[loop]
+
+
+def _settle(
+    done: asyncio.Future[ExecutionEvent],
+    *,
+    event: ExecutionEvent | None = None,
+    error: BaseException | None = None,
+) -> None:
+    if done.done():  # its emit was cancelled; the row stays written
+        return
+    if error is not None:
+        done.set_exception(error)
+    elif event is not None:
+        done.set_result(event)
+
+
+async def _announce_all(items: list[_Pending], previous: asyncio.Task[None] | None) -> None:
+    """Ring the bells of one root's events in order, after that root's earlier ones."""
+    if previous is not None:
+        await asyncio.wait([previous])
+    try:
+        for pending in items:
+            assert pending.event is not None
+            await announce(pending.root_id, pending.event)
+            await notify_listeners(pending.root_id, pending.event)
+            _settle(pending.done, event=pending.event)
+    except BaseException as exc:  # the loop is closing: no emit waits forever
+        for pending in items:
+            _settle(pending.done, error=exc)
+        raise
+
+
+def write_batch(batch: list[_Pending]) -> None:
+    """One batch in one transaction (a bulk INSERT). If that fails (another process
+    numbered an event first, a payload that is not JSON), nothing of it was written:
+    it is written one by one, so only a bad event fails, and numbers leave no gaps."""
+    _resolve_pks(batch)
+    ready = [p for p in batch if p.error is None]
+    if not ready:
+        return
+    try:
+        for pending in ready:
+            pending.event = _event_row(pending, pending.sink.number(pending.root_id))
+        _insert([p.event for p in ready if p.event is not None])
+    except Exception:
+        _forget_numbers(ready)
+        for pending in ready:
+            try:
+                pending.event = _write_one(pending)
+            except Exception as exc:
+                pending.event, pending.error = None, exc
+
+
+def _insert(rows: list[ExecutionEvent]) -> None:
+    """All rows or none. A lone row is one plain INSERT (no BEGIN/COMMIT around it);
+    inside a caller's transaction a savepoint keeps a collision from spoiling it."""
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with guard:
+        if len(rows) == 1:
+            rows[0].save(force_insert=True)
+        else:
+            ExecutionEvent.objects.bulk_create(rows)
+
+
+def _forget_numbers(batch: list[_Pending]) -> None:
+    for pending in batch:
+        pending.sink.sequences.pop(pending.root_id, None)
+
+
+def _write_one(pending: _Pending) -> ExecutionEvent:
+    for _ in range(5):
+        row = _event_row(pending, pending.sink.number(pending.root_id))
+        try:
+            _insert([row])
+            return row
+        except IntegrityError:
+            # Another process wrote this number first: re-read the log's end.
+            pending.sink.sequences.pop(pending.root_id, None)
+        except Exception:
+            pending.sink.sequences.pop(pending.root_id, None)  # its number stays free
+            raise
+    raise RuntimeError(f"Could not number an event for {pending.root_id} after 5 tries.")
+
+
+def _event_row(pending: _Pending, sequence: int) -> ExecutionEvent:
+    return ExecutionEvent(
+        execution_id=_root_pk(pending),
+        sequence=sequence,
+        type=pending.type,
+        payload=pending.payload,
+        source_id=pending.sink.pks[pending.source_id] if pending.source_id else None,
+    )
+
+
+def _root_pk(pending: _Pending) -> int:
+    return pending.sink.pks[pending.root_id]
+
+
+def _resolve_pks(batch: list[_Pending]) -> None:
+    """The row ids of every run the batch names, in one SELECT for those not yet known."""
+    wanted = {
+        run
+        for p in batch
+        for run in (p.root_id, p.source_id)
+        if run is not None and run not in p.sink.pks
+    }
+    found = _pks_of(wanted) if wanted else {}
+    for pending in batch:
+        for run in (pending.root_id, pending.source_id):
+            if run is None or run in pending.sink.pks:
+                continue
+            if run in found:
+                pending.sink.pks[run] = found[run]
+            else:
+                pending.error = Execution.DoesNotExist(f"No execution {run}.")
+
+
+def _pks_of(execution_ids: set[str]) -> dict[str, int]:
+    valid: dict[uuid.UUID, str] = {}
+    for run in execution_ids:
+        try:
+            valid[uuid.UUID(str(run))] = run
+        except ValueError:
+            continue
+    rows = Execution.objects.filter(execution_id__in=valid).values_list("execution_id", "pk")
+    return {valid[execution_id]: pk for execution_id, pk in rows}
 
 
 def event_message(root_id: str, event: ExecutionEvent) -> dict[str, Any]:

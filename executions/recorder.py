@@ -4,8 +4,10 @@ Rows are written as the run goes (pending -> running -> finished), so a crash
 or a cancellation leaves a truthful record. Every status change is a conditional
 UPDATE: a run ends exactly once, and a late writer (a run that kept going after
 cleanup marked it failed, a redelivered task) never overwrites its final status.
-Metrics of agents and departments are updated with single UPDATE statements,
-safe under concurrent runs.
+Metrics of agents and departments are folded in memory for the runs of an
+orchestration and written once when it ends (executions.run_metrics: one UPDATE
+per row touched, F-expressions, safe under concurrent orchestrations); a direct
+agent run writes its metrics when it ends.
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F
+from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from agents.models import Agent
 from departments.models import Department
 from engine.ports import Checkpoint, RunFinish, RunStart, ToolCallRecord
 from engine.quality import DIMENSIONS
 from engine.resume import KEY_PARAM
 from executions.liveness import this_process
 from executions.models import Execution, ToolCall
+from executions.run_metrics import MetricsTally
 
 SCORE_FIELDS = (*DIMENSIONS, "overall")
 CONTAINER_KINDS = (Execution.Kind.ORCHESTRATION, Execution.Kind.DEPARTMENT)
@@ -44,6 +46,11 @@ class DjangoRunRecorder:
         # What start() knew about each run, so finishing it needs no re-read.
         self._facts: dict[str, tuple[int | None, str, int | None]] = {}
         self._beats: dict[str, asyncio.Task[None]] = {}
+        # Metrics of runs under an orchestration wait here until it ends.
+        self._tally = MetricsTally()
+        self._folded: set[str] = set()
+        self._roots: set[str] = set()
+        self._roots_ended = False
 
     async def start(self, run: RunStart) -> str:
         spec = run.agent
@@ -51,6 +58,10 @@ class DjangoRunRecorder:
         # A direct agent run has no orchestration keeping a heartbeat for it.
         standalone = run.parent_id is None and run.kind != Execution.Kind.ORCHESTRATION
         history = [{"status": "pending", "at": now.isoformat()}]
+        running: dict[str, Any] = {}
+        if run.running:
+            history.append({"status": "running", "at": now.isoformat()})
+            running = {"status": Execution.Status.RUNNING, "started_at": now}
         execution = await Execution.objects.acreate(
             kind=run.kind,
             agent_id=spec.pk if spec else None,
@@ -62,16 +73,21 @@ class DjangoRunRecorder:
             requested_by_id=self.requested_by_id,
             prompt=run.prompt,
             params=run.params,
-            status=Execution.Status.PENDING,
             status_history=history,
             worker=this_process() if standalone else "",
+            **(running or {"status": Execution.Status.PENDING}),
         )
         key = str(execution.execution_id)
+        if run.running:
+            self._started[key] = now
         if standalone:
             self._beats[key] = asyncio.create_task(_heartbeat(execution.pk))
         self._pks[key] = execution.pk
         self._facts[key] = (execution.agent_id, execution.kind, execution.department_id)
         self._history[key] = history
+        if run.root_id is not None:
+            self._folded.add(key)
+            self._roots.add(run.root_id)
         return key
 
     async def pk(self, execution_id: str | None) -> int | None:
@@ -140,26 +156,40 @@ class DjangoRunRecorder:
         beat = self._beats.pop(execution_id, None)
         if beat is not None:
             beat.cancel()
-        if not await self._transition(execution_id, UNFINISHED, result.status, now, fields):
+        if await self._transition(execution_id, UNFINISHED, result.status, now, fields):
+            await self._count_run(execution_id, pk, result, elapsed_ms, now)
+        else:
             logger.warning(
                 "Run %s had already ended; its late %s result is not recorded.",
                 execution_id,
                 result.status,
             )
-            return
+        if execution_id in self._roots:  # the orchestration ended (or paused)
+            await self.flush_metrics(closing=True)
+        elif self._roots_ended or execution_id not in self._folded:
+            await self.flush_metrics()
+
+    async def _count_run(
+        self, execution_id: str, pk: int, result: RunFinish, elapsed_ms: int, now: Any
+    ) -> None:
         agent_pk, kind, department_pk = await self._facts_of(execution_id, pk)
         # A container row carries the sums of its children (their tokens are already
         # the agents'), and a skipped run never ran: neither is an agent's run.
         ran = result.status != Execution.Status.SKIPPED
+        ok = result.status == Execution.Status.COMPLETED
         if agent_pk is not None and ran and kind not in CONTAINER_KINDS:
-            await update_agent_metrics(
-                agent_pk,
-                elapsed_ms,
-                result.status == "completed",
-                result.input_tokens + result.output_tokens,
-            )
+            tokens = result.input_tokens + result.output_tokens
+            self._tally.agent_run(agent_pk, elapsed_ms, ok, tokens, now)
         if kind == Execution.Kind.DEPARTMENT and department_pk is not None and ran:
-            await update_department_metrics(department_pk, elapsed_ms, result.status == "completed")
+            self._tally.department_run(department_pk, elapsed_ms, ok)
+
+    async def flush_metrics(self, *, closing: bool = False) -> None:
+        """Write the folded metrics (one UPDATE per agent and department touched).
+        `closing`: the orchestration ended, so a run finishing later writes its own."""
+        self._roots_ended = self._roots_ended or closing
+        tally, self._tally = self._tally, MetricsTally()
+        if tally:
+            await sync_to_async(tally.write)()
 
     async def record_review(
         self,
@@ -185,7 +215,9 @@ class DjangoRunRecorder:
         await Execution.objects.filter(pk=pk).aupdate(**fields)
         agent_pk, _, _ = await self._facts_of(execution_id, pk)
         if agent_pk is not None and "overall" in scores:
-            await update_agent_quality(agent_pk, scores["overall"])
+            self._tally.agent_review(agent_pk, scores["overall"])
+            if self._roots_ended or execution_id not in self._folded:
+                await self.flush_metrics()
 
     async def record_tool_call(self, call: ToolCallRecord) -> None:
         """One tool call of a run, good or bad, as a ToolCall row."""
@@ -285,47 +317,6 @@ async def end_run(execution_id: str, status: str, error: dict[str, Any]) -> bool
         error=error,
         error_type=error.get("type", ""),
     )
-
-
-def _running_average(field: str, count_field: str, value: float) -> Any:
-    return (F(field) * F(count_field) + value) / (F(count_field) + 1.0)
-
-
-def _run_counts(elapsed_ms: int, ok: bool) -> dict[str, Any]:
-    """The run metrics agents and departments share (spec 4.1), as one UPDATE's
-    expressions: each reads the row's values from before the UPDATE."""
-    success = 1 if ok else 0
-    return {
-        "average_execution_time": _running_average(
-            "average_execution_time", "total_executions", elapsed_ms
-        ),
-        "successful_executions": F("successful_executions") + success,
-        "success_rate": (F("successful_executions") + success)
-        * 100.0
-        / (F("total_executions") + 1.0),
-        "total_executions": F("total_executions") + 1,
-    }
-
-
-async def update_agent_metrics(agent_pk: int, elapsed_ms: int, ok: bool, tokens: int) -> None:
-    await Agent.objects.filter(pk=agent_pk).aupdate(
-        **_run_counts(elapsed_ms, ok),
-        total_tokens_used=F("total_tokens_used") + tokens,
-        last_executed_at=timezone.now(),
-    )
-
-
-async def update_agent_quality(agent_pk: int, overall: float) -> None:
-    await Agent.objects.filter(pk=agent_pk).aupdate(
-        average_quality_score=_running_average(
-            "average_quality_score", "scored_executions", overall
-        ),
-        scored_executions=F("scored_executions") + 1,
-    )
-
-
-async def update_department_metrics(department_pk: int, elapsed_ms: int, ok: bool) -> None:
-    await Department.objects.filter(pk=department_pk).aupdate(**_run_counts(elapsed_ms, ok))
 
 
 def locked_run_row(execution_id: str) -> Execution | None:

@@ -5,6 +5,8 @@ importing the apps above it)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
@@ -66,16 +68,20 @@ async def run_agent(
     ledgers = (
         (await sync_to_async(budget_ledger)(project, demo=runs_on_demo(spec)),) if project else ()
     )
-    return await runner.run(
-        AgentTask(
-            spec=spec,
-            prompt=prompt,
-            kind="agent",
-            context=context,
-            project_id=project.pk if project else None,
-            ledgers=ledgers,
+    try:
+        return await runner.run(
+            AgentTask(
+                spec=spec,
+                prompt=prompt,
+                kind="agent",
+                context=context,
+                project_id=project.pk if project else None,
+                ledgers=ledgers,
+            )
         )
-    )
+    finally:  # their leases: spending recorded, unused room given back
+        for ledger in ledgers:
+            await asyncio.shield(ledger.aclose())
 
 
 def runs_on_demo(spec: AgentSpec) -> bool:

@@ -15,13 +15,13 @@ from django.utils import timezone
 from agents.models import Agent
 from agents.selectors import agent_spec
 from brain.models import Project
-from engine.budgets import BudgetLedger, BudgetLimit, Usage
+from engine.budgets import BudgetLedger, BudgetLimit
 from engine.department import DepartmentTeam
 from engine.errors import AladdinError, ErrorType
 from engine.orchestrator import Team
 from engine.ports import AgentSpec
-from executions.budgets import DatabaseBudgetStore, open_account, usage_of
-from executions.models import Execution
+from executions.budgets import leased_store, open_account, release_holds, usage_of
+from executions.models import BudgetHold, Execution
 
 # Container runs only add up their children; counting them would count twice.
 CONTAINER_KINDS = (Execution.Kind.ORCHESTRATION, Execution.Kind.DEPARTMENT)
@@ -197,16 +197,25 @@ def budget_ledger(
     if max_tokens is not None:
         per_run = min(per_run, max_tokens)
     run_key = f"run:{run_id or uuid.uuid4()}"
-    open_account(run_key)
+    if run_id:  # a run starting again (resumed): what it held before is stale
+        release_holds(list(BudgetHold.objects.select_related("account").filter(holder=run_id)))
+    run = open_account(run_key)  # a resumed run goes on with what it spent before
     limits = [
-        BudgetLimit("orchestration", per_run, _usd(project.usd_budget_per_execution), key=run_key)
+        BudgetLimit(
+            "orchestration",
+            per_run,
+            _usd(project.usd_budget_per_execution),
+            already_spent_tokens=run.spent_tokens,
+            already_spent_usd=run.spent_usd,
+            key=run_key,
+        )
     ]
     if not demo:
         key = daily_key(project)
-        if usage_of(key) is None:  # the day's first run: start from what rows recorded
+        now = usage_of(key)
+        if now is None:  # the day's first run: start from what rows recorded
             tokens_today, usd_today = spent_today_in_runs(project)
-            open_account(key, spent_tokens=tokens_today, spent_usd=usd_today)
-        now = usage_of(key) or Usage()
+            now = open_account(key, spent_tokens=tokens_today, spent_usd=usd_today)
         limits.append(
             BudgetLimit(
                 "project-daily",
@@ -218,7 +227,8 @@ def budget_ledger(
                 key=key,
             )
         )
-    return BudgetLedger(limits, DatabaseBudgetStore(), holder=run_id)
+    # One lease per account (engine/leases.py): close the ledger when the run ends.
+    return BudgetLedger(limits, leased_store(run_key), holder=run_id)
 
 
 def project_budget_problems(project: Project) -> list[str]:

@@ -24,7 +24,9 @@ from django.utils import timezone
 from agents.llm.client import is_demo, warm_up
 from aladdin import audit
 from brain.models import Project
+from brain.preparation import brain_documents_ready
 from brain.store import DjangoGraphStore
+from engine.budgets import BudgetLedger
 from engine.complexity import ModelTier
 from engine.errors import AladdinError, ErrorType
 from engine.orchestrator import (
@@ -165,6 +167,15 @@ async def run_orchestration(execution_id: str) -> dict[str, Any]:
         raise
 
 
+async def run_with_documents(execution_id: str) -> dict[str, Any]:
+    """run_orchestration, then wait for the brain documents it left preparing: for a
+    caller whose event loop ends with the call (a Celery task, a command), which would
+    otherwise stop them unfinished."""
+    response = await run_orchestration(execution_id)
+    await brain_documents_ready(execution_id)
+    return response
+
+
 async def _despite_cancellation(write: Coroutine[Any, Any, Any]) -> None:
     """Finish a short final write even if the task is cancelled meanwhile (the queued
     run's own poll and cancel_orchestration may both cancel it), then pass the
@@ -247,13 +258,17 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
     if project is None:
         raise ValueError(f"Orchestration {execution_id} has no project.")
     recorder = DjangoRunRecorder(root.requested_by_id)
+    # Ingested results go through the brain pipeline with the project's own model, once
+    # the run has ended: the report and rows are its result, documents follow.
+    store = DjangoGraphStore(
+        llm=pipeline_llm(project), run_row=locked_run_row, documents_later=True
+    )
     orchestrator = Orchestrator(
         # One recorder per orchestration: it caches ids and timings of its runs.
         build_runner(root.requested_by_id, recorder=recorder, api_key=project.llm_api_key or None),
         recorder,
         DjangoEventSink(),
-        # Ingested results go through the brain pipeline with the project's own model.
-        DjangoGraphStore(llm=pipeline_llm(project), run_row=locked_run_row),
+        store,
         orchestration_settings(),
     )
     ORCHESTRATORS[execution_id] = orchestrator
@@ -269,6 +284,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
     )
     current = asyncio.current_task()
     cancel_listener().watch(execution_id, orchestrator, current)
+    ledger: BudgetLedger | None = None
     try:
         team = await sync_to_async(team_for)(project)
         demo = uses_demo_model(team)
@@ -288,6 +304,11 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
     finally:
         cancel_listener().forget(execution_id)
         ORCHESTRATORS.pop(execution_id, None)
+        store.start_documents()  # first: nothing below may keep them from starting
+        if ledger is not None:  # its leases: spending recorded, unused room given back
+            await asyncio.shield(ledger.aclose())
+        # Normally written when the root finished; this catches a root that never did.
+        await asyncio.shield(recorder.flush_metrics(closing=True))
     await _audit_end(root, str(response.get("status", "")))
     return response
 

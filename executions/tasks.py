@@ -15,10 +15,12 @@ CELERY_PRIORITY = {"urgent": 0, "high": 3, "medium": 6, "low": 9}
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_orchestration_task(execution_id: str) -> dict[str, Any]:
     """Redelivered after a lost worker, or twice by accident, it does nothing for a
-    run already claimed or ended: run_orchestration claims with a conditional UPDATE."""
-    from executions.services import run_orchestration
+    run already claimed or ended: run_orchestration claims with a conditional UPDATE.
+    The task ends once the run's brain documents are made too (asyncio.run would stop
+    them unfinished)."""
+    from executions.services import run_with_documents
 
-    return asyncio.run(run_orchestration(execution_id))
+    return asyncio.run(run_with_documents(execution_id))
 
 
 def enqueue_orchestration(execution_id: str, priority: str = "medium") -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,7 +38,10 @@ async def run_pipeline(
     embedder: Embedder,
     on_event: EventCallback | None = None,
     config: PipelineConfig | None = None,
+    writes: asyncio.Lock | None = None,
 ) -> PipelineResult:
+    """`writes`, shared by pipelines running side by side, makes their stage 6 go one at
+    a time (two entities may link to each other)."""
     config = config or PipelineConfig()
     result = PipelineResult(status="failed", entity=ref)
     try:
@@ -56,7 +61,7 @@ async def run_pipeline(
         if result.problems:
             result.status = "rejected"
         else:
-            async with stage(result, on_event, "document"):
+            async with writes or contextlib.nullcontext(), stage(result, on_event, "document"):
                 result.document = await store_document(draft, result.accepted, backend)
             result.status = "stored"
     except (PipelineError, AladdinError, GraphError) as exc:

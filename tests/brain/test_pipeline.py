@@ -28,7 +28,7 @@ from brain.pipeline import (
 from engine.gateway import Gateway
 from tests import factories
 from tests.brain.helpers import new_id, wipe
-from tests.support.fake_llm import FakeLLMServer, json_reply
+from tests.support.fake_llm import FakeLLMServer, json_reply, request_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -238,6 +238,37 @@ async def test_an_unusable_llm_answer_fails_the_stage_and_is_reported(
     assert "brain_metadata" in result.problems[0]
     failed = [p for t, p in events if t == "brain-pipeline-stage" and not p["ok"]]
     assert [p["name"] for p in failed] == ["metadata"]
+
+
+async def test_a_batch_prepares_entities_side_by_side_up_to_its_bound_each_on_its_own(
+    world: World, fake_llm: FakeLLMServer
+) -> None:
+    from brain.services import prepare_project
+
+    ids = world.ids
+    fake_llm.latency = 0.3  # keeps each call in flight while the others start
+    fake_llm.script("brain metadata", *[json_reply(GOOD_METADATA)] * 3)
+    fake_llm.script(
+        lambda body: "brain metadata" in request_text(body) and "Agnes Pell" in request_text(body),
+        json_reply({"summary": "no other fields"}),
+    )
+    fake_llm.script("relationship discovery", *[json_reply({"relationships": []})] * 3)
+    refs = [
+        EntityRef("character", ids["isla"]),
+        EntityRef("character", ids["agnes"]),
+        EntityRef("character", ids["tomas"]),
+        EntityRef("scene", ids["scene"]),
+        EntityRef("character", ids["isla"]),  # touched twice: prepared once
+    ]
+
+    results = await prepare_project(world.project, llm=llm_for(fake_llm), refs=refs, concurrency=2)
+
+    assert [r.entity for r in results] == refs[:4]
+    assert [r.status for r in results] == ["stored", "failed", "stored", "stored"]
+    assert "brain_metadata" in results[1].problems[0]
+    assert len(fake_llm.requests_matching("brain metadata")) == 4
+    assert fake_llm.peak_in_flight == 2
+    assert fake_llm.pending_replies == 0
 
 
 def test_a_cycle_in_belongs_to_and_part_of_is_found() -> None:

@@ -148,6 +148,29 @@ def test_monitor_renders_a_finished_run_for_people_with_raw_json_behind_a_toggle
     assert "ws-connect" not in html  # a finished run needs no socket
 
 
+@pytest.mark.parametrize(
+    ("documents", "note"),
+    [
+        ({"status": "preparing", "entities": 3}, "Brain documents of 3 entities: being prepared."),
+        (
+            {"status": "ready", "entities": 3, "stored": 2, "rejected": 1, "failed": 0},
+            "Brain documents: 2 of 3 entities made. `manage.py brain_prepare` can remake",
+        ),
+    ],
+)
+def test_monitor_of_a_finished_run_says_where_its_brain_documents_are(
+    project: Project, documents: dict[str, object], note: str
+) -> None:
+    root = run(
+        project,
+        status="completed",
+        output={"status": "completed", "recommendation": "ingest", "departmentReports": []},
+        params={"brainStored": 3, "brainDocuments": documents},
+    )
+    html = client_for(member(project)).get(f"/executions/{root.execution_id}/").content.decode()
+    assert note in html
+
+
 def test_monitor_of_a_running_run_connects_its_socket_and_offers_cancel(
     project: Project,
 ) -> None:

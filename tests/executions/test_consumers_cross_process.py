@@ -28,7 +28,7 @@ def redis_layer(settings: SettingsWrapper) -> Iterator[str]:
     url = service_url("redis")
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",  # as settings.py
             "CONFIG": {"hosts": [url], "prefix": "aladdin"},
         }
     }

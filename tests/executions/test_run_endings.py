@@ -278,6 +278,7 @@ async def test_ingested_results_go_through_the_brain_pipeline_into_the_brain(
 ) -> None:
     from brain.graph import get_backend
     from brain.models import Character, Episode, Scene
+    from brain.preparation import brain_documents_ready
 
     llm.script(PLAN, json_reply(plan(("character", 0.9))))
     llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
@@ -325,6 +326,7 @@ async def test_ingested_results_go_through_the_brain_pipeline_into_the_brain(
     llm.script("relationship discovery", *[json_reply({"relationships": []})] * 3)
 
     response = await orchestrate(project, VILLAIN)
+    await brain_documents_ready(response["executionId"])  # made after the run answered
 
     assert response["recommendation"] == "ingest", response
     corvin = await Character.objects.aget(project=project, name="Corvin Hale")

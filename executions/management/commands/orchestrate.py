@@ -24,6 +24,7 @@ from rich.table import Table
 
 from aladdin import audit
 from brain.models import Project
+from brain.preparation import brain_documents_ready
 from executions.models import ExecutionEvent
 from executions.progress import Progress
 from executions.requests import PRIORITIES, RequestInvalid, RequestOptions, validate_request
@@ -100,7 +101,9 @@ class Command(BaseCommand):
         execution_id = str(root.execution_id)
         task = asyncio.create_task(run_orchestration(execution_id))
         if quiet:
-            return await task
+            response = await task
+            await brain_documents_ready(execution_id)  # before the command's loop ends
+            return response
         console = Console(file=sys.stdout, force_terminal=None)
         if settings.ALADDIN_DEFAULT_MODEL == settings.DEMO_MODEL:
             console.print(
@@ -119,6 +122,7 @@ class Command(BaseCommand):
             live.update(render(progress))
         response = await task
         print_report(console, response)
+        await brain_documents_ready(execution_id)  # before the command's loop ends
         return response
 
 

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from executions.requests import RequestInvalid
-from executions.services import run_orchestration
+from executions.services import run_with_documents
 from screenplay.breakdown import collect, start_breakdown
 from screenplay.cli import project_or_error
 from screenplay.exports import ExportError, chosen_scenes
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             assert run.execution is not None
             execution_id = str(run.execution.execution_id)
             self.stdout.write(f"Breakdown run {run.pk}: orchestration {execution_id} ...")
-            async_to_sync(run_orchestration)(execution_id)
+            async_to_sync(run_with_documents)(execution_id)
             collect(run)
             run.refresh_from_db()
             self.stdout.write(f"  {run.status}: {run.message}")

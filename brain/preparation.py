@@ -1,0 +1,81 @@
+"""Brain documents made after a run has answered: a tracked background step.
+
+A run's result is its report and the rows it stored (characters, episodes, scenes and
+their graph nodes). Their brain documents (metadata, embeddings, relationship
+proposals: the pipeline of spec 3.2, two LLM calls per entity) are made afterwards by
+a task of the same process, registered under the run's id, so the run's wall time is
+not theirs. `brain_documents_ready(execution_id)` waits for one run's documents and
+`all_brain_documents_ready()` for every preparation of this event loop (shutdown,
+tests, benchmarks). The run's row says where they are (brain.store.DOCUMENTS_PARAM); a
+failure is logged and marked there, and `manage.py brain_prepare` can remake them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from brain.pipeline import PipelineResult
+
+logger = logging.getLogger(__name__)
+
+# Preparations still running, by run id (at most one per run: a run stores once).
+_PREPARING: dict[str, asyncio.Task[list[PipelineResult]]] = {}
+
+
+def prepare_in_background(
+    execution_id: str, work: Coroutine[Any, Any, list[PipelineResult]]
+) -> asyncio.Task[list[PipelineResult]]:
+    """Run `work` as a task of the running loop, tracked until it ends."""
+    task = asyncio.get_running_loop().create_task(work, name=f"brain-documents-{execution_id}")
+    _PREPARING[execution_id] = task
+    task.add_done_callback(lambda done: _forget(execution_id, done))
+    return task
+
+
+def _forget(execution_id: str, task: asyncio.Task[list[PipelineResult]]) -> None:
+    if _PREPARING.get(execution_id) is task:
+        del _PREPARING[execution_id]
+    if not task.cancelled() and task.exception() is not None:
+        logger.error(
+            "Brain documents of run %s failed; `brain_prepare` can remake them.",
+            execution_id,
+            exc_info=task.exception(),
+        )
+
+
+def preparing() -> list[str]:
+    """The runs whose documents this process is still preparing."""
+    return list(_PREPARING)
+
+
+async def brain_documents_ready(execution_id: str) -> list[PipelineResult]:
+    """Wait for one run's documents; its pipeline results (none if nothing was being
+    prepared for it). A preparation on another thread's loop is waited for there."""
+    task = _PREPARING.get(execution_id)
+    if task is None:
+        return []
+    return await _wait(task)
+
+
+async def all_brain_documents_ready() -> None:
+    """Wait until this event loop has no preparation left (new ones may start while
+    waiting)."""
+    loop = asyncio.get_running_loop()
+    while mine := [t for t in _PREPARING.values() if t.get_loop() is loop]:
+        await asyncio.gather(*(_wait(t) for t in mine), return_exceptions=True)
+
+
+async def _wait(task: asyncio.Task[list[PipelineResult]]) -> list[PipelineResult]:
+    loop = task.get_loop()
+    if loop is asyncio.get_running_loop():
+        return await asyncio.shield(task)  # a waiter that gives up does not stop the work
+    if not loop.is_running():
+        raise RuntimeError("The loop preparing these brain documents is not running.")
+
+    async def there() -> list[PipelineResult]:
+        return await task
+
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(there(), loop))
