@@ -313,7 +313,21 @@ def profile_section(frames: list[tuple[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
-def goals(results: list[Result], many: Result | None) -> list[str]:
+def w5_p95(w5: str | None) -> dict[int, float]:
+    """p95 ms per subscriber count, read back from bench_events.py's table rows
+    (`| subscribers | received | p50 | p95 | max |`)."""
+    found: dict[int, float] = {}
+    for line in (w5 or "").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            try:
+                found[int(cells[0])] = float(cells[3])
+            except ValueError:
+                continue
+    return found
+
+
+def goals(results: list[Result], many: Result | None, w5: str | None = None) -> list[str]:
     def med(system: str, key: str) -> float | None:
         return median(metric(results, system, READS[key][0]))
 
@@ -340,6 +354,8 @@ def goals(results: list[Result], many: Result | None) -> list[str]:
         run = many["many"]
         ok = run["completed"] == run["runs"] and run["wall"] < 10 * wall
         rows.append((f"{run['runs']} at once < 10x W2 wall", run["wall"], 10 * wall, ok))
+    for subscribers, p95 in sorted(w5_p95(w5).items()):
+        rows.append((f"W5 p95 with {subscribers} subscribers < 50 ms", p95, 50, p95 < 50))
     lines = ["### Goals (issue 13)", "", "| goal | measured | target | met |", "|---|---|---|---|"]
     for name, value, target, ok in rows:
         shown = f"{value:.2f}" if isinstance(value, float | int) else "—"
@@ -370,7 +386,7 @@ def render(
     lines += method()
     lines += table(results, ["aladdin", *peers])
     lines += ratios(results, peers)
-    lines += goals(results, many)
+    lines += goals(results, many, w5)
     lines += persistence(results)
     lines += many_section(many, results)
     lines += processes_section(split)

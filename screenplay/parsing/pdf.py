@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 import re
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from screenplay.parsing.base import ParsedScript, ScriptError
 from screenplay.parsing.fountain import parse_fountain
 
@@ -19,6 +16,10 @@ BLANK_RUN_RE = re.compile(r"\n{3,}")
 
 
 def pdf_text(data: bytes) -> str:
+    # pypdf costs 25 MB of memory: loaded by the first PDF, not by every process.
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text(extraction_mode="layout") for page in reader.pages]
