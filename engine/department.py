@@ -264,7 +264,6 @@ class DepartmentRun(SpecialistWork):
         work = json.dumps(
             [{"specialist": o.agent_id, "task": o.task, "output": o.output} for o in accepted],
             ensure_ascii=False,
-            indent=1,
         )
         prompt = (
             f"Department task:\n{self.task}\n\nAccepted specialist work:\n{work}\n\n"

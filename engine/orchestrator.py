@@ -399,7 +399,6 @@ class Orchestrator:
         summaries = json.dumps(
             [{"department": r["department"], "report": r["report"]} for r in done],
             ensure_ascii=False,
-            indent=1,
         )
         if shared.budget_stop is not None:
             shared.omit("", team.orchestrator.agent_id, "cross-department validation")

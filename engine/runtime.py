@@ -435,9 +435,10 @@ def build_messages(task: AgentTask) -> list[dict[str, Any]]:
     parts = [f"TASK:\n{task.prompt.strip()}"]
     context = select_context(task.context, spec.required_context)
     if context:
+        # Compact JSON here and in every prompt: indentation costs tokens, not meaning.
         parts.append(
             "PROJECT CONTEXT (canon; do not contradict it):\n"
-            + json.dumps(context, ensure_ascii=False, indent=1, default=str)
+            + json.dumps(context, ensure_ascii=False, default=str)
         )
     if task.feedback:
         parts.append(

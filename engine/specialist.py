@@ -211,7 +211,7 @@ class SpecialistWork:
 
     async def _judge(self, spec: AgentSpec, task: str, result: AgentResult) -> JudgeVerdict:
         department = self.team.slug
-        output = json.dumps(result.output, ensure_ascii=False, indent=1)
+        output = json.dumps(result.output, ensure_ascii=False)
         # Consistency is judged against the canon nearest to what was written.
         canon = await self.shared.canon_near(canon_query(result.output))
         prompt = judge_prompt(

@@ -11,6 +11,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from agents.runtime import BREAKERS
 from brain.models import Project
+from brain.preparation import brain_documents_ready
 from executions.services import create_orchestration, run_orchestration
 from tests.support.fake_llm import FakeLLMServer
 
@@ -130,4 +131,8 @@ async def orchestrate(
     project: Project, prompt: str = "Create a villain for episode 2", **kwargs: Any
 ) -> dict[str, Any]:
     root = await sync_to_async(create_orchestration)(project, prompt, **kwargs)
-    return await run_orchestration(str(root.execution_id))
+    response = await run_orchestration(str(root.execution_id))
+    # The brain documents follow the answer in the background; a test's next run and
+    # its call counts must not overlap them.
+    await brain_documents_ready(str(root.execution_id))
+    return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 
 from brain.graph import get_backend
 from brain.models import Character, Project
@@ -17,7 +17,7 @@ from executions import background
 from executions.models import Execution
 from executions.services import create_orchestration, run_orchestration
 from executions.tasks import run_orchestration_task
-from tests.executions.conftest import PLAN, by_agent, orchestrate, plan, selection
+from tests.executions.conftest import PLAN, by_agent, plan, selection
 from tests.support.fake_llm import FakeLLMServer, http_error, json_reply, request_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +41,15 @@ def character(name: str) -> dict[str, Any]:
         "traits": ["ruthless"],
         "relatedTo": [],
     }
+
+
+async def answered(
+    project: Project, prompt: str = "Create a villain for episode 2"
+) -> dict[str, Any]:
+    """The run's answer, without waiting for its brain documents (conftest's
+    `orchestrate` waits for them)."""
+    root = await sync_to_async(create_orchestration)(project, prompt)
+    return await run_orchestration(str(root.execution_id))
 
 
 def script_run(llm: FakeLLMServer, *names: str) -> None:
@@ -80,7 +89,7 @@ async def test_a_run_answers_before_its_brain_documents_which_follow_in_the_back
         http_error(400, message="bad request"),  # this entity fails; the other goes on
     )
 
-    response = await orchestrate(project, VILLAIN)
+    response = await answered(project, VILLAIN)
     run_id = response["executionId"]
 
     assert response["status"] == "completed" and response["entitiesStored"] == 2, response
@@ -106,7 +115,7 @@ async def test_a_run_answers_before_its_brain_documents_which_follow_in_the_back
 async def test_waiting_for_a_run_that_prepares_no_documents_returns_at_once(
     project: Project,
 ) -> None:
-    response = await orchestrate(project)  # the demo model: nothing is stored
+    response = await answered(project)  # the demo model: nothing is stored
 
     assert await brain_documents_ready(response["executionId"]) == []
     assert await documents_state(response["executionId"]) is None
