@@ -54,7 +54,7 @@ $(PEERS_VENV)/.installed: bench/peers-requirements.txt
 # Aladdin on W1-W5 and the peers on W1-W2, interleaved; writes docs/benchmarks.md.
 bench: venv $(PEERS_VENV)/.installed
 	[ -f .run/test-env ] && . ./.run/test-env; \
-	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-} $(BIN)/python bench/run_all.py --rounds $${BENCH_ROUNDS:-3} --many $${BENCH_MANY:-100} $${BENCH_ARGS:-}
+	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-} $(BIN)/python bench/run_all.py --rounds $${BENCH_ROUNDS:-3} --many $${BENCH_MANY:-100} --drain $${BENCH_DRAIN:-1000} $${BENCH_ARGS:-}
 
 neo4j-start:
 	bash tools/neo4j/start.sh
