@@ -10,7 +10,7 @@ from agents.models import Agent, CustomTool
 from brain import access
 from brain.models import Episode, Project, ProjectMembership
 from departments.models import Department
-from executions.models import Execution, ExecutionEvent, ToolCall
+from executions.models import Execution, ToolCall
 from executions.progress import Progress
 
 EVENTS_PER_PAGE = 500
@@ -90,22 +90,49 @@ def list_executions(user: Any, filters: dict[str, Any]) -> QuerySet[Execution]:
 
 def execution_page(
     runs: QuerySet[Execution], limit: int, offset: int
-) -> tuple[list[Execution], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """One page, newest first, and the total. The page's ids are chosen on narrow rows
-    first: sorting every visible run with all its columns is what made lists slow."""
+    first: sorting every visible run with all its columns is what made lists slow.
+    The rows are plain values shaped like the model (`row["agent"]["agent_id"]`), which
+    ExecutionOut renders alike: building seven model instances per row cost more than
+    the query."""
     ids = list(runs.values_list("pk", flat=True)[offset : offset + limit])
     rows = {
-        run.pk: run
-        for run in runs.model.objects.filter(pk__in=ids)
-        .select_related(*RELATED)
-        .only(*SUMMARY_FIELDS)
+        values["pk"]: _nested(values)
+        for values in runs.model.objects.filter(pk__in=ids).values("pk", *SUMMARY_FIELDS)
     }
     return [rows[pk] for pk in ids if pk in rows], runs.count()
 
 
+def _nested(values: dict[str, Any]) -> dict[str, Any]:
+    """{"agent__agent_id": x} -> {"agent": {"agent_id": x}}, or None without a related row."""
+    row: dict[str, Any] = {}
+    for key, value in values.items():
+        relation, _, field = key.partition("__")
+        if not field:
+            row[key] = value
+        else:  # the related rows' fields read here are never null: null means no row
+            row[relation] = None if value is None else {field: value}
+    return row
+
+
 def execution_for(user: Any, execution_id: str) -> Execution:
-    run = visible_executions(user).select_related("project").get(execution_id=execution_id)
+    """The run if `user` may read it (as `visible_executions` decides), else DoesNotExist.
+
+    Fetched by id, then checked with one membership lookup: cheaper per status poll
+    than filtering by the user's readable projects in SQL."""
+    run = Execution.objects.select_related("project").get(execution_id=execution_id)
+    if not can_read(user, run):  # the same answer as for a run that does not exist
+        raise Execution.DoesNotExist("Execution matching query does not exist.")
     return run
+
+
+def can_read(user: Any, run: Execution) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    if run.project is None:
+        return bool(getattr(user, "is_authenticated", False)) and run.requested_by_id == user.pk
+    return access.has_permission(user, "execution:read", run.project)
 
 
 def execution_detail(user: Any, execution_id: str) -> Execution:
@@ -123,15 +150,16 @@ def execution_detail(user: Any, execution_id: str) -> Execution:
 
 def status_of(run: Execution, since: int) -> dict[str, Any]:
     progress = Progress()
-    for sequence, type_, payload in run.events.order_by("sequence").values_list(
-        "sequence", "type", "payload"
+    new_events: list[dict[str, Any]] = []  # rendered by EventOut like the model would be
+    # One pass over the log: progress needs all of it, the answer what follows `since`.
+    for sequence, type_, payload, created_at in run.events.order_by("sequence").values_list(
+        "sequence", "type", "payload", "created_at"
     ):
         progress.apply(sequence, type_, payload)
-    new_events = list(
-        ExecutionEvent.objects.filter(execution=run, sequence__gt=since).order_by("sequence")[
-            :EVENTS_PER_PAGE
-        ]
-    )
+        if sequence > since and len(new_events) < EVENTS_PER_PAGE:
+            new_events.append(
+                {"sequence": sequence, "type": type_, "payload": payload, "created_at": created_at}
+            )
     phase = progress.phase
     if run.status in (Execution.Status.FAILED, Execution.Status.CANCELLED):
         phase = run.status  # a run stopped before its log says so (cancel, lost process)
@@ -160,11 +188,7 @@ def _partial_results(run: Execution, progress: Progress) -> dict[str, Any] | Non
 
 
 def list_agents(filters: dict[str, Any]) -> QuerySet[Agent]:
-    agents = (
-        Agent.objects.select_related("department")
-        .prefetch_related(Prefetch("tools", queryset=CustomTool.objects.only("tool_name")))
-        .defer("instructions_prompt", "changelog")
-    )
+    agents = Agent.objects.select_related("department").defer("instructions_prompt", "changelog")
     if filters.get("department"):
         agents = agents.filter(department__slug=filters["department"])
     if filters.get("isDepartmentHead") is not None:
@@ -172,6 +196,19 @@ def list_agents(filters: dict[str, Any]) -> QuerySet[Agent]:
     if filters.get("isActive") is not None:
         agents = agents.filter(is_active=filters["isActive"])
     return agents.order_by("department__priority", "-is_department_head", "agent_id")
+
+
+def agents_page(agents: QuerySet[Agent], limit: int, offset: int) -> list[Agent]:
+    """One page of agents, each with `tool_names` (sorted) from one query of the
+    agent-tool links: a prefetch built a related manager per agent, costlier than this."""
+    page = list(agents[offset : offset + limit])
+    links = Agent.tools.through.objects.filter(agent_id__in=[agent.pk for agent in page])
+    names: dict[int, list[str]] = {agent.pk: [] for agent in page}
+    for agent_pk, tool_name in links.values_list("agent_id", "customtool__tool_name"):
+        names[agent_pk].append(tool_name)
+    for agent in page:
+        agent.tool_names = sorted(names[agent.pk])  # type: ignore[attr-defined]
+    return page
 
 
 def agent_by_id(agent_id: str) -> Agent:

@@ -3,16 +3,22 @@
 Each database runs in its own child process: a fresh SQLite file (or a fresh
 PostgreSQL database on TEST_POSTGRES_URL's server), migrated and seeded, then
 filled with 1,000 orchestrations of 10 runs each (10,000 executions) and 20
-events per orchestration. The product's server (daphne, DEBUG off) serves it;
+events per orchestration. The product's server (daphne, DEBUG off) serves it,
+as one process or as several on their own ports (`--processes 1,2`: the README's
+"Scaling out", with the client spreading requests round-robin as a proxy would);
 an open-loop client sends requests at a fixed rate (requests go out on schedule
 whether or not earlier ones have answered) with a project member's JWT, and
-records each request's latency.
+records each request's latency and the servers' CPU time.
 
     .venv/bin/python bench/bench_api.py [--database sqlite|postgres|both]
-        [--rps 100] [--seconds 10] [--executions 10000] [--server URL]
+        [--rps 100] [--seconds 10] [--executions 10000] [--processes 1[,2]]
+        [--profile DIR] [--server URL]
 
 Prints a Markdown table: p50 / p95 / p99 per endpoint and database, against the
-targets of spec 12.1. `--server` is accepted for bench/run_all.py; no LLM is called.
+targets of spec 12.1. `--profile DIR` records each server with py-spy (from
+bench/.venv-peers) into DIR while each endpoint is loaded (BENCH_PY_SPY_ARGS adds
+flags: `--gil` keeps only samples holding the GIL, Python's CPU). `--server` is
+accepted for bench/run_all.py; no LLM is called.
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +45,9 @@ import common  # noqa: E402
 
 TARGETS_MS = {"GET /api/agents": 100, "GET /api/executions": 200, "GET status": 50}
 DAPHNE = str(BENCH.parent / ".venv" / "bin" / "daphne")
+PY_SPY = BENCH / ".venv-peers" / "bin" / "py-spy"
 EVENTS_PER_RUN = 20
+WARM_UP = 20  # requests per server before measuring
 RUNS_PER_TREE = 10
 
 
@@ -49,8 +60,26 @@ def main() -> None:
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     if "postgres" in databases and not os.environ.get("TEST_POSTGRES_URL"):
         databases.remove("postgres")
-    results = {db: measure_in_child(db, args) for db in databases}
+    results = {
+        label(db, processes): measure_in_child(db, processes, args)
+        for db in databases
+        for processes in args.processes
+    }
     print(render(results, args))
+
+
+def label(database: str, processes: int) -> str:
+    return database if processes == 1 else f"{database}, {processes} processes"
+
+
+def process_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("use whole numbers, e.g. 1 or 1,2") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("use whole numbers of at least 1, e.g. 1 or 1,2")
+    return counts
 
 
 def parse() -> argparse.Namespace:
@@ -59,12 +88,19 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rps", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--executions", type=int, default=10_000)
+    parser.add_argument(
+        "--processes",
+        type=process_counts,
+        default=[1],
+        help="Server processes, or several counts measured in turn (1,2).",
+    )
+    parser.add_argument("--profile", default="", help="Record py-spy profiles into this folder.")
     parser.add_argument("--server", default="", help="Ignored: the API calls no model.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def measure_in_child(database: str, args: argparse.Namespace) -> dict[str, Any]:
+def measure_in_child(database: str, processes: int, args: argparse.Namespace) -> dict[str, Any]:
     command = [
         sys.executable,
         __file__,
@@ -77,6 +113,10 @@ def measure_in_child(database: str, args: argparse.Namespace) -> dict[str, Any]:
         str(args.seconds),
         "--executions",
         str(args.executions),
+        "--processes",
+        str(processes),
+        "--profile",
+        args.profile,
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
     if done.returncode != 0:
@@ -91,8 +131,9 @@ def render(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         "machine counts).",
         "",
         f"{args.executions:,} executions stored; {args.rps:g} requests per second for "
-        f"{args.seconds:g} s per endpoint (open loop), daphne with DEBUG off, a project "
-        "member's JWT.",
+        f"{args.seconds:g} s per endpoint (open loop), daphne with DEBUG off (one process "
+        "unless the database column says more, requests spread round-robin), a project "
+        "member's JWT. Server CPU is the user + system time of all server processes.",
         "",
         "| database | endpoint | p50 ms | p95 ms | p99 ms | target (spec 12.1) | errors "
         "| server CPU ms per request |",
@@ -117,17 +158,13 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     database_url = postgres_database() if args.database == "postgres" else None
     common.setup_django("http://127.0.0.1:9/v1", database_url=database_url)
     token, status_id = populate(args.executions)
-    port = free_port()
-    server = subprocess.Popen(
-        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "aladdin.asgi:application"],
-        cwd=BENCH.parent,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    servers = [start_server(free_port()) for _ in range(args.processes[0])]
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base)
+        bases = [base for base, _ in servers]
+        pids = [server.pid for _, server in servers]
+        for base in bases:
+            wait_until_up(base)
+        settle(pids)
         paths = {
             "GET /api/agents": "/api/agents",
             "GET /api/executions": "/api/executions",
@@ -135,18 +172,75 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         }
         results = {}
         for name, path in paths.items():
-            cpu = process_cpu_seconds(server.pid)
-            results[name] = asyncio.run(load(base + path, token, args.rps, args.seconds))
-            spent = process_cpu_seconds(server.pid) - cpu
-            results[name]["cpu_ms"] = 1000 * spent / max(results[name]["n"] + 20, 1)
+            urls = [base + path for base in bases]
+            cpu = sum(process_cpu_seconds(pid) for pid in pids)
+            with profiling(
+                args.profile, pids, f"{args.database}-{name.split('/')[-1].split()[-1]}"
+            ):
+                results[name] = asyncio.run(load(urls, token, args.rps, args.seconds))
+            spent = sum(process_cpu_seconds(pid) for pid in pids) - cpu
+            warm_up = WARM_UP * len(urls)
+            results[name]["cpu_ms"] = 1000 * spent / max(results[name]["n"] + warm_up, 1)
         return results
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        for _, server in servers:
+            stop(server)
+
+
+def start_server(port: int) -> tuple[str, subprocess.Popen[bytes]]:
+    server = subprocess.Popen(
+        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "aladdin.asgi:application"],
+        cwd=BENCH.parent,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return f"http://127.0.0.1:{port}", server
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def profiling(folder: str, pids: list[int], name: str) -> Iterator[None]:
+    """py-spy on every server while the block runs (nothing without a folder)."""
+    if not folder:
+        yield
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    spies = [
+        subprocess.Popen(
+            [
+                str(PY_SPY),
+                "record",
+                "--pid",
+                str(pid),
+                "-r",
+                "100",
+                *os.environ.get("BENCH_PY_SPY_ARGS", "").split(),
+                "-f",
+                "raw",
+                "-o",
+                str(Path(folder) / f"{name}-{n}.raw"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n, pid in enumerate(pids)
+    ]
+    try:
+        time.sleep(1)  # py-spy attaches
+        yield
+    finally:
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            spy.wait(timeout=60)
 
 
 def postgres_database() -> str:
@@ -263,19 +357,32 @@ def wait_until_up(base: str) -> None:
     raise SystemExit("daphne did not start")
 
 
-async def load(url: str, token: str, rps: float, seconds: float) -> dict[str, Any]:
+def settle(pids: list[int]) -> None:
+    """Wait until the servers idle: boot work (litellm's import, started in the
+    background at start-up) is not a request's cost."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        before = sum(process_cpu_seconds(pid) for pid in pids)
+        time.sleep(1)
+        if sum(process_cpu_seconds(pid) for pid in pids) - before < 0.05:
+            return
+
+
+async def load(urls: list[str], token: str, rps: float, seconds: float) -> dict[str, Any]:
+    """Requests at `rps` for `seconds`, the n-th to urls[n % len(urls)] (round-robin)."""
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(headers=headers, limits=limits, timeout=30) as client:
-        for _ in range(20):  # warm-up: connections, caches, first queries
-            await client.get(url)
+        for url in urls:
+            for _ in range(WARM_UP):  # connections, caches, first queries
+                await client.get(url)
         latencies: list[float] = []
         errors = 0
         statuses: dict[int, int] = {}
 
-        async def one() -> None:
+        async def one(url: str) -> None:
             nonlocal errors
             started = time.perf_counter()
             try:
@@ -289,7 +396,7 @@ async def load(url: str, token: str, rps: float, seconds: float) -> dict[str, An
         start, tasks = time.perf_counter(), []
         for n in range(int(rps * seconds)):
             await asyncio.sleep(max(0.0, start + n / rps - time.perf_counter()))
-            tasks.append(asyncio.create_task(one()))
+            tasks.append(asyncio.create_task(one(urls[n % len(urls)])))
         await asyncio.gather(*tasks)
     return {
         "n": len(latencies),

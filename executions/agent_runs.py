@@ -55,7 +55,7 @@ async def execute_agent(
     spec = await sync_to_async(agent_spec)(agent, project)
     ledger = await sync_to_async(budget_ledger)(project, demo=runs_on_demo(spec))
     recorder = _Recorder(requested_by_id)
-    sink = DjangoEventSink()
+    sink = DjangoEventSink(recorder.rows.pks)
 
     async def on_step(step: int, max_steps: int, what: str) -> None:
         if recorder.execution_id:
@@ -76,8 +76,9 @@ async def execute_agent(
                 on_step=on_step,
             )
         )
-    finally:  # its leases: spending recorded, unused room given back
+    finally:  # its leases: spending recorded, unused room given back; its rows written
         await asyncio.shield(ledger.aclose())
+        await asyncio.shield(recorder.flush())
     await _finish_events(sink, result, agent.agent_id)
     await sync_to_async(audit.record)(
         "agent.execute",

@@ -56,12 +56,14 @@ def wait_idle(timeout: float = 30.0) -> None:
     """Block until everything submitted, and every run it launched, has finished, their
     brain documents included (tests, shutdown)."""
     from brain.preparation import all_brain_documents_ready
+    from executions.events import flush_writes
     from executions.services import RUNNING
 
     async def runs_done() -> None:
         while RUNNING:
             await asyncio.gather(*list(RUNNING.values()), return_exceptions=True)
         await all_brain_documents_ready()
+        await flush_writes()  # the run rows and events written behind
 
     concurrent.futures.wait(list(_pending), timeout=timeout)
     if _loop is not None and not _loop.is_closed():

@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from executions.models import Execution, ExecutionEvent
+from executions.run_writes import RunOp, write_runs
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +62,11 @@ class DjangoEventSink:
     one thread hop and one transaction, then announced in order per orchestration.
     emit returns once its row is committed and its bell has rung."""
 
-    def __init__(self) -> None:
-        # Both are read and written only inside the flusher's thread hop.
+    def __init__(self, pks: dict[str, int] | None = None) -> None:
+        # Both are read and written only inside the flusher's thread hop. `pks` may be
+        # a recorder's own (DjangoRunRecorder.rows.pks): no SELECT for its runs' ids.
         self.sequences: dict[str, int] = {}
-        self.pks: dict[str, int] = {}
+        self.pks: dict[str, int] = {} if pks is None else pks
 
     async def emit(
         self, root_id: str, type: str, payload: dict[str, Any], *, source_id: str | None = None
@@ -100,32 +102,63 @@ class _Pending:
 
 
 class _EventWriter:
-    """The group-commit flusher of one event loop. No timer: a flush starts as soon as
-    the flusher runs, and what arrives meanwhile forms the next batch."""
+    """The group-commit flusher of one event loop, for events and for the recorders'
+    run rows (executions.run_writes). No timer: a flush starts as soon as the flusher
+    runs, and what arrives meanwhile forms the next batch. Each batch is one thread hop:
+    the run rows first (one transaction), then the events, so an event never names a
+    run whose row is not committed; bells ring after both."""
 
     def __init__(self) -> None:
         # No reference to the loop: it is this writer's weak key in _WRITERS.
         self._queue: list[_Pending] = []
+        self._runs: list[RunOp] = []
+        self._barriers: list[asyncio.Future[None]] = []
         self._flusher: asyncio.Task[None] | None = None
         # The last announcing task per root, so bells ring in sequence order.
         self._ringing: dict[str, asyncio.Task[None]] = {}
 
     def submit(self, pending: _Pending) -> None:
         self._queue.append(pending)
+        self._start()
+
+    def submit_run(self, op: RunOp) -> None:
+        self._runs.append(op)
+        self._start()
+
+    async def flush(self) -> None:
+        """Until everything queued so far is committed (not rung)."""
+        if not (self._queue or self._runs) and (self._flusher is None or self._flusher.done()):
+            return
+        barrier = asyncio.get_running_loop().create_future()
+        self._barriers.append(barrier)
+        self._start()
+        await barrier
+
+    def _start(self) -> None:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
-        while self._queue:
+        while self._queue or self._runs or self._barriers:
             batch, self._queue = self._queue, []
+            runs, self._runs = self._runs, []
+            barriers, self._barriers = self._barriers, []
             try:
-                await sync_to_async(write_batch)(batch)
-            except BaseException as exc:  # the database is gone: every emit hears it
+                if runs or batch:  # a barrier alone: what it waited for is written
+                    await sync_to_async(_write_all)(runs, batch)
+            except BaseException as exc:  # the database is gone: every waiter hears it
                 for pending in batch:
                     _settle(pending.done, error=exc)
+                for barrier in barriers:
+                    if not barrier.done():
+                        barrier.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
+            _after_runs(runs)
+            for barrier in barriers:
+                if not barrier.done():
+                    barrier.set_result(None)
             for pending in batch:
                 if pending.error is not None:
                     _settle(pending.done, error=pending.error)
@@ -155,6 +188,31 @@ def _writer(loop: asyncio.AbstractEventLoop) -> _EventWriter:
     if loop not in _WRITERS:
         _WRITERS[loop] = _EventWriter()
     return _WRITERS[loop]
+
+
+async def flush_writes() -> None:
+    """Commit everything this event loop's recorders and sinks have queued."""
+    await _writer(asyncio.get_running_loop()).flush()
+
+
+def queue_run_write(op: RunOp) -> None:
+    _writer(asyncio.get_running_loop()).submit_run(op)
+
+
+def _write_all(runs: list[RunOp], batch: list[_Pending]) -> None:
+    write_runs(runs)
+    if batch:
+        write_batch(batch)
+
+
+def _after_runs(runs: list[RunOp]) -> None:
+    for op in runs:
+        if op.after is None:
+            continue
+        try:
+            op.after(op)
+        except Exception:  # bookkeeping after a write never stops the writer
+            logger.exception("after writing run %s", op.execution_id)
 
 
 def _settle(

@@ -1,7 +1,8 @@
 """DjangoRunRecorder: every agent run as an Execution row (implements RunRecorder).
 
 Rows are written as the run goes (pending -> running -> finished), so a crash
-or a cancellation leaves a truthful record. Every status change is a conditional
+or a cancellation leaves a truthful record; written behind, in batches, by the
+event loop's writer (executions.run_writes). Every status change is a conditional
 UPDATE: a run ends exactly once, and a late writer (a run that kept going after
 cleanup marked it failed, a redelivered task) never overwrites its final status.
 Metrics of agents and departments are folded in memory for the runs of an
@@ -15,19 +16,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from departments.models import Department
 from engine.ports import Checkpoint, RunFinish, RunStart, ToolCallRecord
 from engine.quality import DIMENSIONS
 from engine.resume import KEY_PARAM
+from executions.events import flush_writes, queue_run_write
 from executions.liveness import this_process
 from executions.models import Execution, ToolCall
 from executions.run_metrics import MetricsTally
+from executions.run_writes import RunOp, RunRows
 
 SCORE_FIELDS = (*DIMENSIONS, "overall")
 CONTAINER_KINDS = (Execution.Kind.ORCHESTRATION, Execution.Kind.DEPARTMENT)
@@ -37,12 +40,14 @@ logger = logging.getLogger(__name__)
 
 
 class DjangoRunRecorder:
+    """Writes behind: start/finish/record_review queue their row writes on the event
+    loop's writer (executions.events, executions.run_writes) and return; `flush()`
+    waits until they are committed. Reads of this recorder's rows flush first."""
+
     def __init__(self, requested_by_id: int | None = None) -> None:
         self.requested_by_id = requested_by_id
-        self._pks: dict[str, int] = {}
-        self._history: dict[str, list[dict[str, str]]] = {}
+        self.rows = RunRows()
         self._started: dict[str, Any] = {}
-        self._departments: dict[str, int] = {}
         # What start() knew about each run, so finishing it needs no re-read.
         self._facts: dict[str, tuple[int | None, str, int | None]] = {}
         self._beats: dict[str, asyncio.Task[None]] = {}
@@ -55,6 +60,7 @@ class DjangoRunRecorder:
     async def start(self, run: RunStart) -> str:
         spec = run.agent
         now = timezone.now()
+        key = str(uuid.uuid4())
         # A direct agent run has no orchestration keeping a heartbeat for it.
         standalone = run.parent_id is None and run.kind != Execution.Kind.ORCHESTRATION
         history = [{"status": "pending", "at": now.isoformat()}]
@@ -62,14 +68,13 @@ class DjangoRunRecorder:
         if run.running:
             history.append({"status": "running", "at": now.isoformat()})
             running = {"status": Execution.Status.RUNNING, "started_at": now}
-        execution = await Execution.objects.acreate(
+            self._started[key] = now
+        row = Execution(
+            execution_id=key,
             kind=run.kind,
             agent_id=spec.pk if spec else None,
             agent_version=spec.version if spec else "",
-            department_id=await self._department_pk(spec.department if spec else None),
             project_id=run.project_id,
-            parent_id=await self.pk(run.parent_id),
-            root_id=await self.pk(run.root_id),
             requested_by_id=self.requested_by_id,
             prompt=run.prompt,
             params=run.params,
@@ -77,18 +82,35 @@ class DjangoRunRecorder:
             worker=this_process() if standalone else "",
             **(running or {"status": Execution.Status.PENDING}),
         )
-        key = str(execution.execution_id)
-        if run.running:
-            self._started[key] = now
+        self._queue(
+            RunOp(
+                key,
+                self.rows,
+                row=row,
+                parent_id=run.parent_id,
+                root_id=run.root_id,
+                department=spec.department if spec else None,
+                after=self._started_row,
+            )
+        )
         if standalone:
-            self._beats[key] = asyncio.create_task(_heartbeat(execution.pk))
-        self._pks[key] = execution.pk
-        self._facts[key] = (execution.agent_id, execution.kind, execution.department_id)
-        self._history[key] = history
+            self._beats[key] = asyncio.create_task(_heartbeat(key, self.rows))
         if run.root_id is not None:
             self._folded.add(key)
             self._roots.add(run.root_id)
         return key
+
+    def _queue(self, op: RunOp) -> None:
+        queue_run_write(op)
+
+    def _started_row(self, op: RunOp) -> None:
+        if op.moved and op.row is not None:
+            self._facts[op.execution_id] = (op.row.agent_id, op.row.kind, op.row.department_id)
+
+    async def flush(self) -> None:
+        """Until every write queued so far (this loop's, this recorder's included) is
+        committed, and the after-write bookkeeping (metrics tallies) is done."""
+        await flush_writes()
 
     async def pk(self, execution_id: str | None) -> int | None:
         if execution_id is None:
@@ -96,41 +118,44 @@ class DjangoRunRecorder:
         return await self.require_pk(execution_id)
 
     async def require_pk(self, execution_id: str) -> int:
-        if execution_id not in self._pks:
+        await self.flush()
+        if execution_id not in self.rows.pks:
             row = await Execution.objects.only("pk").aget(execution_id=execution_id)
-            self._pks[execution_id] = row.pk
-        return self._pks[execution_id]
+            self.rows.pks[execution_id] = row.pk
+        return self.rows.pks[execution_id]
 
     async def mark_running(self, execution_id: str) -> None:
         """pending -> running; a run already claimed (the root, by its service) or
         already ended (by cleanup, by a cancel) is left as it is."""
         now = timezone.now()
         self._started[execution_id] = now
-        await self._transition(
+        self._transition(
             execution_id, (Execution.Status.PENDING,), "running", now, {"started_at": now}
         )
 
-    async def _transition(
+    def _transition(
         self,
         execution_id: str,
         allowed: tuple[str, ...],
         status: str,
         now: Any,
         fields: dict[str, Any],
-    ) -> bool:
-        """One conditional UPDATE: the row moves to `status` only from an `allowed`
-        status, so no later writer can overwrite a final one. False if it did not move."""
-        pk = await self.require_pk(execution_id)
-        if execution_id not in self._history:
-            row = await Execution.objects.only("status_history").aget(pk=pk)
-            self._history[execution_id] = list(row.status_history)
-        history = [*self._history[execution_id], {"status": status, "at": now.isoformat()}]
-        moved = await Execution.objects.filter(pk=pk, status__in=allowed).aupdate(
-            status=status, status_history=history, updated_at=now, **fields
+        after: Callable[[RunOp], None] | None = None,
+    ) -> None:
+        """Queue one conditional UPDATE: the row moves to `status` only from an
+        `allowed` status, so no later writer can overwrite a final one. `after` hears
+        whether it moved, once committed."""
+        self._queue(
+            RunOp(
+                execution_id,
+                self.rows,
+                status=status,
+                allowed=allowed,
+                at=now.isoformat(),
+                fields={"updated_at": now, **fields},
+                after=after,
+            )
         )
-        if moved:
-            self._history[execution_id] = history
-        return bool(moved)
 
     async def finish(self, execution_id: str, result: RunFinish) -> None:
         now = timezone.now()
@@ -152,27 +177,31 @@ class DjangoRunRecorder:
             "retry_count": result.retry_count,
             "retry_reason": result.retry_reason[:5000],
         }
-        pk = await self.require_pk(execution_id)
         beat = self._beats.pop(execution_id, None)
         if beat is not None:
             beat.cancel()
-        if await self._transition(execution_id, UNFINISHED, result.status, now, fields):
-            await self._count_run(execution_id, pk, result, elapsed_ms, now)
-        else:
-            logger.warning(
-                "Run %s had already ended; its late %s result is not recorded.",
-                execution_id,
-                result.status,
-            )
+
+        def ended(op: RunOp) -> None:
+            if op.moved:
+                self._count_run(op, result, elapsed_ms, now)
+            elif op.error is None and execution_id not in self.rows.lost:
+                logger.warning(
+                    "Run %s had already ended; its late %s result is not recorded.",
+                    execution_id,
+                    result.status,
+                )
+
+        self._transition(execution_id, UNFINISHED, result.status, now, fields, ended)
         if execution_id in self._roots:  # the orchestration ended (or paused)
             await self.flush_metrics(closing=True)
         elif self._roots_ended or execution_id not in self._folded:
             await self.flush_metrics()
 
-    async def _count_run(
-        self, execution_id: str, pk: int, result: RunFinish, elapsed_ms: int, now: Any
-    ) -> None:
-        agent_pk, kind, department_pk = await self._facts_of(execution_id, pk)
+    def _count_run(self, op: RunOp, result: RunFinish, elapsed_ms: int, now: Any) -> None:
+        facts = self._facts.get(op.execution_id) or op.facts
+        if facts is None:
+            return
+        agent_pk, kind, department_pk = facts
         # A container row carries the sums of its children (their tokens are already
         # the agents'), and a skipped run never ran: neither is an agent's run.
         ran = result.status != Execution.Status.SKIPPED
@@ -184,9 +213,11 @@ class DjangoRunRecorder:
             self._tally.department_run(department_pk, elapsed_ms, ok)
 
     async def flush_metrics(self, *, closing: bool = False) -> None:
-        """Write the folded metrics (one UPDATE per agent and department touched).
-        `closing`: the orchestration ended, so a run finishing later writes its own."""
+        """Write the folded metrics (one UPDATE per agent and department touched),
+        after the runs' writes they count. `closing`: the orchestration ended, so a
+        run finishing later writes its own."""
         self._roots_ended = self._roots_ended or closing
+        await self.flush()
         tally, self._tally = self._tally, MetricsTally()
         if tally:
             await sync_to_async(tally.write)()
@@ -211,13 +242,15 @@ class DjangoRunRecorder:
             reviewed_at=timezone.now(),
             review_notes=notes[:10000],
         )
-        pk = await self.require_pk(execution_id)
-        await Execution.objects.filter(pk=pk).aupdate(**fields)
-        agent_pk, _, _ = await self._facts_of(execution_id, pk)
-        if agent_pk is not None and "overall" in scores:
-            self._tally.agent_review(agent_pk, scores["overall"])
-            if self._roots_ended or execution_id not in self._folded:
-                await self.flush_metrics()
+
+        def reviewed(op: RunOp) -> None:
+            facts = self._facts.get(execution_id) or op.facts
+            if op.moved and facts is not None and facts[0] is not None and "overall" in scores:
+                self._tally.agent_review(facts[0], scores["overall"])
+
+        self._queue(RunOp(execution_id, self.rows, fields=fields, after=reviewed))
+        if self._roots_ended or execution_id not in self._folded:
+            await self.flush_metrics()
 
     async def record_tool_call(self, call: ToolCallRecord) -> None:
         """One tool call of a run, good or bad, as a ToolCall row."""
@@ -236,6 +269,7 @@ class DjangoRunRecorder:
 
     async def checkpoints(self, root_id: str) -> list[Checkpoint]:
         """Runs under the root started with a checkpoint key (see engine.resume)."""
+        await self.flush()
         rows = (
             Execution.objects.filter(root__execution_id=root_id, params__has_key=KEY_PARAM)
             .exclude(kind=Execution.Kind.ORCHESTRATION)
@@ -244,7 +278,8 @@ class DjangoRunRecorder:
         found = []
         async for row in rows:
             key = str(row.execution_id)
-            self._pks[key] = row.pk
+            self.rows.pks[key] = row.pk
+            self._facts[key] = (row.agent_id, row.kind, row.department_id)
             found.append(
                 Checkpoint(
                     execution_id=key,
@@ -261,28 +296,19 @@ class DjangoRunRecorder:
             )
         return found
 
-    async def _facts_of(self, execution_id: str, pk: int) -> tuple[int | None, str, int | None]:
-        if execution_id not in self._facts:
-            row = await Execution.objects.only("agent_id", "kind", "department_id").aget(pk=pk)
-            self._facts[execution_id] = (row.agent_id, row.kind, row.department_id)
-        return self._facts[execution_id]
 
-    async def _department_pk(self, slug: str | None) -> int | None:
-        if slug is None:
-            return None
-        if slug not in self._departments:
-            department = await Department.objects.only("pk").aget(slug=slug)
-            self._departments[slug] = department.pk
-        return self._departments[slug]
-
-
-async def _heartbeat(pk: int) -> None:
+async def _heartbeat(execution_id: str, rows: RunRows) -> None:
     """Touch the row while the run is alive, so maintenance can tell it from one whose
     process stopped (see executions.maintenance)."""
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        await Execution.objects.filter(pk=pk, status__in=UNFINISHED).aupdate(
-            updated_at=timezone.now()
+        queue_run_write(
+            RunOp(
+                execution_id,
+                rows,
+                allowed=UNFINISHED,
+                fields={"updated_at": timezone.now()},
+            )
         )
 
 

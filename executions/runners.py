@@ -21,6 +21,7 @@ from brain.relevance import relevant_context
 from engine.complexity import ModelTier
 from engine.ports import AgentSpec
 from engine.runtime import AgentResult, AgentRunner, AgentTask
+from executions.events import flush_writes
 from executions.recorder import DjangoRunRecorder
 from executions.selectors import budget_ledger
 
@@ -79,9 +80,10 @@ async def run_agent(
                 ledgers=ledgers,
             )
         )
-    finally:  # their leases: spending recorded, unused room given back
+    finally:  # their leases: spending recorded, unused room given back; rows written
         for ledger in ledgers:
             await asyncio.shield(ledger.aclose())
+        await asyncio.shield(flush_writes())
 
 
 def runs_on_demo(spec: AgentSpec) -> bool:

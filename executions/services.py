@@ -37,7 +37,7 @@ from engine.orchestrator import (
 )
 from engine.priority import PrioritySlots
 from executions.cancel_listener import listener as cancel_listener
-from executions.events import DjangoEventSink
+from executions.events import DjangoEventSink, flush_writes
 from executions.liveness import this_process
 from executions.models import Conversation, Execution
 from executions.recorder import DjangoRunRecorder, claim_run, end_run, locked_run_row
@@ -227,28 +227,83 @@ async def _slot(execution_id: str, priority: str) -> AsyncIterator[None]:
     cancel requests written by any process."""
     slots = process_slots()
     acquiring = asyncio.ensure_future(slots.acquire(priority))
+    watch = queued_runs()
+    cancel_requested = watch.add(execution_id)
     try:
-        while not acquiring.done():
-            await asyncio.wait({acquiring}, timeout=QUEUED_POLL_SECONDS)
-            if not acquiring.done():
-                await _beat_while_queued(execution_id)
+        await asyncio.wait({acquiring, cancel_requested}, return_when=asyncio.FIRST_COMPLETED)
+        if not acquiring.done():  # a cancel request, written by any process
+            raise asyncio.CancelledError
     except BaseException:
+        watch.discard(execution_id)
         if acquiring.done() and not acquiring.cancelled():
             slots.release()
         else:
             acquiring.cancel()
         raise
+    watch.discard(execution_id)
     try:
         yield
     finally:
         slots.release()
 
 
-async def _beat_while_queued(execution_id: str) -> None:
-    rows = Execution.objects.filter(execution_id=execution_id)
-    await rows.aupdate(updated_at=timezone.now())
-    if await rows.filter(cancel_requested=True).aexists():
-        raise asyncio.CancelledError
+class QueuedRuns:
+    """The runs of one event loop waiting for a slot. However many wait, one poll a
+    period keeps all their rows' heartbeats fresh and reads which of them any process
+    asked to cancel: two statements, where one poll per run made two each."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, asyncio.Future[None]] = {}
+        self._poll: asyncio.Task[None] | None = None
+
+    def add(self, execution_id: str) -> asyncio.Future[None]:
+        """A future that is done when a cancel request for the run is seen."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting[execution_id] = future
+        if self._poll is None or self._poll.done():
+            self._poll = asyncio.create_task(self._beat_while_waiting())
+        return future
+
+    def discard(self, execution_id: str) -> None:
+        future = self.waiting.pop(execution_id, None)
+        if future is not None and not future.done():
+            future.cancel()
+
+    async def _beat_while_waiting(self) -> None:
+        while self.waiting:
+            await asyncio.sleep(QUEUED_POLL_SECONDS)
+            try:
+                cancelled = await sync_to_async(beat_queued)(sorted(self.waiting))
+            except Exception:  # a failed poll is retried next period; the runs wait on
+                logger.exception("could not poll the queued runs")
+                continue
+            for execution_id in cancelled:
+                future = self.waiting.get(execution_id)
+                if future is not None and not future.done():
+                    future.set_result(None)
+
+
+def beat_queued(execution_ids: list[str]) -> set[str]:
+    """Touch the rows of queued runs; return those a cancel was requested for."""
+    cancelled: set[str] = set()
+    for start in range(0, len(execution_ids), 500):  # bounded IN lists
+        rows = Execution.objects.filter(execution_id__in=execution_ids[start : start + 500])
+        rows.update(updated_at=timezone.now())
+        found = rows.filter(cancel_requested=True).values_list("execution_id", flat=True)
+        cancelled |= {str(execution_id) for execution_id in found}
+    return cancelled
+
+
+_QUEUED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, QueuedRuns] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def queued_runs() -> QueuedRuns:
+    loop = asyncio.get_running_loop()
+    if loop not in _QUEUED:
+        _QUEUED[loop] = QueuedRuns()
+    return _QUEUED[loop]
 
 
 async def _run_claimed(root: Execution) -> dict[str, Any]:
@@ -267,7 +322,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
         # One recorder per orchestration: it caches ids and timings of its runs.
         build_runner(root.requested_by_id, recorder=recorder, api_key=project.llm_api_key or None),
         recorder,
-        DjangoEventSink(),
+        DjangoEventSink(recorder.rows.pks),  # the runs' ids it names, without a SELECT
         store,
         orchestration_settings(),
     )
@@ -308,6 +363,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
         if ledger is not None:  # its leases: spending recorded, unused room given back
             await asyncio.shield(ledger.aclose())
         # Normally written when the root finished; this catches a root that never did.
+        # It also commits every run row still queued (the recorder writes behind).
         await asyncio.shield(recorder.flush_metrics(closing=True))
     await _audit_end(root, str(response.get("status", "")))
     return response
@@ -333,6 +389,7 @@ def uses_demo_model(team: Team) -> bool:
 
 async def cancel_orchestration(execution_id: str, department: str | None = None) -> bool:
     """Ask the run (or one department of it) to stop; False if it had already finished."""
+    await flush_writes()  # a department started on this loop has its row
     filters: dict[str, Any] = {"root__execution_id": execution_id}
     if department:
         filters.update(kind=Execution.Kind.DEPARTMENT, department__slug=department)

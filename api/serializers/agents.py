@@ -47,6 +47,9 @@ class AgentSummaryOut(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     def get_toolNames(self, agent: Any) -> list[str]:
+        names = getattr(agent, "tool_names", None)  # set by api.selectors.agents_page
+        if names is not None:
+            return list(names)
         return sorted(tool.tool_name for tool in agent.tools.all())
 
 

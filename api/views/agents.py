@@ -95,7 +95,7 @@ class AgentListView(APIView):
         access.require(request.user, "agent:read")
         agents = selectors.list_agents(filters)
         limit, offset = filters["limit"], filters["offset"]
-        page = list(agents[offset : offset + limit])
+        page = selectors.agents_page(agents, limit, offset)
         body = page_of(AgentSummaryOut(page, many=True).data, agents.count(), limit, offset)
         return Response(body)
 

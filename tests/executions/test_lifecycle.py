@@ -113,10 +113,12 @@ async def test_a_late_result_never_overwrites_a_final_status(project: Project) -
         RunStart(agent=spec, kind="specialist", prompt="p", project_id=project.pk)
     )
     await recorder.mark_running(execution_id)
+    await recorder.flush()  # the recorder writes behind
     assert await end_run(execution_id, "failed", {"type": "agent_failure", "message": "gone"})
 
     await recorder.finish(execution_id, RunFinish(status="completed", output={"late": True}))
     await recorder.mark_running(execution_id)
+    await recorder.flush()
 
     row = await Execution.objects.aget(execution_id=execution_id)
     assert row.status == "failed" and row.output is None
