@@ -372,6 +372,9 @@ ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS = env_int(
 # A run queued on a broker that no worker has claimed for this long is failed.
 ALADDIN_QUEUE_TIMEOUT_SECONDS = env_int("ALADDIN_QUEUE_TIMEOUT_SECONDS", 3600, minimum=60)
 ALADDIN_CONTEXT_CACHE_SECONDS = env_int("ALADDIN_CONTEXT_CACHE_SECONDS", 300, minimum=0)
+# Per-agent token and cost estimates (from the last 30 days of runs) are recomputed
+# at most this often.
+ALADDIN_ESTIMATES_CACHE_SECONDS = env_int("ALADDIN_ESTIMATES_CACHE_SECONDS", 60, minimum=0)
 # Entities whose brain documents one preparation makes at once (each makes LLM calls).
 ALADDIN_BRAIN_PREPARE_CONCURRENCY = env_int("ALADDIN_BRAIN_PREPARE_CONCURRENCY", 4, minimum=1)
 # A running orchestration touches its row every few seconds; one silent for longer

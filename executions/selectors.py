@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ def orchestrator_agent() -> Agent:
 
 # Estimates for fitting a plan to the budget come from this recent a history.
 AVERAGES_OVER_DAYS = 30
+AVERAGES_CACHE_KEY = "executions:run-averages"
 
 
 Average = tuple[float, float | None]  # tokens and USD per run (None: some run unpriced)
@@ -111,9 +113,21 @@ def _with_averages(
     return replace(spec, average_tokens=tokens, average_cost=usd)
 
 
+def cached_run_averages() -> dict[int | str, Average]:
+    """run_averages() computed at most once a minute per cache: it aggregates every
+    finished run of the last AVERAGES_OVER_DAYS, so its cost grows with the history
+    (a queue of 1,000 requests halved its own throughput recomputing it per run),
+    while estimates barely move from one run to the next."""
+    averages: dict[int | str, Average] | None = cache.get(AVERAGES_CACHE_KEY)
+    if averages is None:
+        averages = run_averages()
+        cache.set(AVERAGES_CACHE_KEY, averages, timeout=settings.ALADDIN_ESTIMATES_CACHE_SECONDS)
+    return averages
+
+
 def team_for(project: Project | None) -> Team:
     departments = []
-    averages = run_averages()
+    averages = cached_run_averages()
     agents = (
         Agent.objects.filter(is_active=True, department__is_active=True)
         .select_related("department")

@@ -65,3 +65,16 @@ def close_async_orm_connections(django_db_setup: None, django_db_blocker: Any) -
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def fresh_run_estimates() -> Iterator[None]:
+    """Plan estimates are cached for a minute across runs; each test starts from its
+    own database's history, not the previous test's."""
+    from django.core.cache import cache
+
+    from executions.selectors import AVERAGES_CACHE_KEY
+
+    cache.delete(AVERAGES_CACHE_KEY)
+    yield
+    cache.delete(AVERAGES_CACHE_KEY)
