@@ -2,7 +2,7 @@
 
 The recorder adds each finished run and each review here; a flush writes one UPDATE
 per agent and per department touched, in one transaction. Every value is an
-F-expression over the row's own values, so orchestrations that flush at the same
+expression over the row's own values, so orchestrations that flush at the same
 time still sum correctly, and k runs folded give what k single-run updates gave:
 a running average over n rows plus k new values is (avg * n + sum) / (n + k).
 """
@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import connection, transaction
 
 from agents.models import Agent
 from departments.models import Department
@@ -69,45 +67,70 @@ class MetricsTally:
         self.departments.setdefault(department_pk, _Runs()).add(elapsed_ms, ok)
 
     def write(self) -> None:
-        """One transaction; rows in key order, so concurrent flushes never deadlock."""
-        with transaction.atomic():
+        """One transaction; rows in key order, so concurrent flushes never deadlock.
+        The statements are fixed SQL text with parameters: building them through the
+        ORM (seven arithmetic F-expressions a row) cost about 15% of the CPU of 20
+        orchestrations at once (`make bench` profile)."""
+        agents, departments = _table(Agent), _table(Department)
+        with transaction.atomic(), connection.cursor() as cursor:
             for pk in sorted(self.agents):
-                fields = _agent_fields(self.agents[pk])
-                if fields:
-                    Agent.objects.filter(pk=pk).update(**fields)
+                assignments, params = _agent_update(self.agents[pk])
+                if assignments:
+                    cursor.execute(
+                        f"UPDATE {agents} SET {assignments} WHERE id = %s", [*params, pk]
+                    )
             for pk in sorted(self.departments):
-                Department.objects.filter(pk=pk).update(**_run_fields(self.departments[pk]))
+                cursor.execute(_runs_sql(departments), [*_run_params(self.departments[pk]), pk])
 
 
-def _average(field_name: str, count_field: str, added_sum: float, added: int) -> Any:
-    return (F(field_name) * F(count_field) + added_sum) / (F(count_field) + float(added))
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
 
 
-def _run_fields(runs: _Runs) -> dict[str, Any]:
-    """Each expression reads the row's values from before the UPDATE."""
-    return {
-        "average_execution_time": _average(
-            "average_execution_time", "total_executions", runs.elapsed_ms, runs.count
-        ),
-        "successful_executions": F("successful_executions") + runs.ok,
-        "success_rate": (F("successful_executions") + runs.ok)
-        * 100.0
-        / (F("total_executions") + float(runs.count)),
-        "total_executions": F("total_executions") + runs.count,
-    }
+# Each right-hand side reads the row's values from before the UPDATE (SQL's rule, as
+# with F-expressions). A running average over n rows plus k new values summing to s
+# is (avg * n + s) / (n + k); k and s are passed as floats, so division is never
+# integer division.
+_RUNS = (
+    "average_execution_time = (average_execution_time * total_executions + %s) "
+    "/ (total_executions + %s), "
+    "successful_executions = successful_executions + %s, "
+    "success_rate = (successful_executions + %s) * 100.0 / (total_executions + %s), "
+    "total_executions = total_executions + %s"
+)
 
 
-def _agent_fields(tally: _AgentTally) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
+def _runs_sql(table: str) -> str:
+    return f"UPDATE {table} SET {_RUNS} WHERE id = %s"
+
+
+def _run_params(runs: _Runs) -> list[Any]:
+    return [
+        float(runs.elapsed_ms),
+        float(runs.count),
+        runs.ok,
+        runs.ok,
+        float(runs.count),
+        runs.count,
+    ]
+
+
+def _agent_update(tally: _AgentTally) -> tuple[str, list[Any]]:
+    """The SET list and its parameters for one agent: its runs, its reviews, or both."""
+    parts, params = [], []
     if tally.runs.count:
-        fields.update(_run_fields(tally.runs))
-        fields["total_tokens_used"] = F("total_tokens_used") + tally.tokens
-        last = Value(tally.last_at)
         # Never back in time when another orchestration flushed a later run first.
-        fields["last_executed_at"] = Greatest(Coalesce(F("last_executed_at"), last), last)
-    if tally.scored:
-        fields["average_quality_score"] = _average(
-            "average_quality_score", "scored_executions", tally.quality_sum, tally.scored
+        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        parts.append(
+            f"{_RUNS}, total_tokens_used = total_tokens_used + %s, "
+            f"last_executed_at = {greatest}(COALESCE(last_executed_at, %s), %s)"
         )
-        fields["scored_executions"] = F("scored_executions") + tally.scored
-    return fields
+        last = connection.ops.adapt_datetimefield_value(tally.last_at)
+        params += [*_run_params(tally.runs), tally.tokens, last, last]
+    if tally.scored:
+        parts.append(
+            "average_quality_score = (average_quality_score * scored_executions + %s) "
+            "/ (scored_executions + %s), scored_executions = scored_executions + %s"
+        )
+        params += [tally.quality_sum, float(tally.scored), tally.scored]
+    return ", ".join(parts), params
