@@ -121,7 +121,9 @@ def cached_run_averages() -> dict[int | str, Average]:
     averages: dict[int | str, Average] | None = cache.get(AVERAGES_CACHE_KEY)
     if averages is None:
         averages = run_averages()
-        cache.set(AVERAGES_CACHE_KEY, averages, timeout=settings.ALADDIN_ESTIMATES_CACHE_SECONDS)
+        if averages:  # no history yet (a new install): the next run's own costs count at once
+            timeout = settings.ALADDIN_ESTIMATES_CACHE_SECONDS
+            cache.set(AVERAGES_CACHE_KEY, averages, timeout=timeout)
     return averages
 
 

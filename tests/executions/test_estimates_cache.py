@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agents.models import Agent
+from executions.models import Execution
 from executions.selectors import AVERAGES_CACHE_KEY, team_for
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +18,14 @@ def aggregates_of_runs(context: CaptureQueriesContext) -> int:
     return sum("AVG(" in q["sql"].upper() and "executions_execution" in q["sql"] for q in context)
 
 
-def test_the_run_history_is_aggregated_once_for_many_requests(seeded: None) -> None:
+@pytest.fixture
+def history(seeded: None) -> None:
+    """One finished specialist run: what estimates are averaged from."""
+    agent = Agent.objects.exclude(department=None).first()
+    Execution.objects.create(kind="specialist", agent=agent, status="completed", total_tokens=900)
+
+
+def test_the_run_history_is_aggregated_once_for_many_requests(history: None) -> None:
     with CaptureQueriesContext(connection) as first:
         team_for(None)
     with CaptureQueriesContext(connection) as later:
@@ -27,7 +36,7 @@ def test_the_run_history_is_aggregated_once_for_many_requests(seeded: None) -> N
     assert aggregates_of_runs(later) == 0
 
 
-def test_estimates_are_computed_again_once_the_cache_lets_them_go(seeded: None) -> None:
+def test_estimates_are_computed_again_once_the_cache_lets_them_go(history: None) -> None:
     team_for(None)
     cache.delete(AVERAGES_CACHE_KEY)  # what the minute's timeout does
 
@@ -35,3 +44,12 @@ def test_estimates_are_computed_again_once_the_cache_lets_them_go(seeded: None) 
         team_for(None)
 
     assert aggregates_of_runs(again) == 1
+
+
+def test_with_no_history_yet_the_next_run_is_estimated_from_the_first(seeded: None) -> None:
+    team_for(None)  # a new install: nothing to average, nothing kept
+
+    with CaptureQueriesContext(connection) as next_request:
+        team_for(None)
+
+    assert aggregates_of_runs(next_request) == 1
