@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import json
 import os
 import sys
@@ -39,27 +38,6 @@ def server_stats(server: str) -> dict[str, int]:
     with urllib.request.urlopen(f"{server}/stats", timeout=10) as response:
         stats: dict[str, int] = json.load(response)
     return stats
-
-
-def postgres_database() -> str:
-    """A fresh database on the test PostgreSQL server, dropped at exit."""
-    import psycopg
-
-    server = os.environ["TEST_POSTGRES_URL"].rsplit("/", 1)[0]
-    admin_url = f"{server}/postgres"  # the maintenance database always exists
-    name = f"aladdin_bench_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    atexit.register(drop)
-    return f"{server}/{name}"
 
 
 def prepare_project() -> None:
@@ -234,7 +212,9 @@ def main() -> None:
         # W1-W3 and --concurrency run every request at once, as the peers do; the
         # drain keeps the product's own limit, so requests queue as they would.
         os.environ.setdefault("ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS", "1000")
-    database_url = postgres_database() if args.database == "postgres" else None
+    database_url = (
+        common.postgres_database("aladdin_bench") if args.database == "postgres" else None
+    )
     common.setup_django(f"{args.server}/L0/v1", database_url=database_url)
     prepare_project()
     report = asyncio.run(workloads(args))

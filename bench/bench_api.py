@@ -155,7 +155,9 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     os.environ["DEBUG"] = "false"
     os.environ["ALADDIN_HTTPS"] = "false"  # plain HTTP on loopback, as behind a TLS proxy
     os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
-    database_url = postgres_database() if args.database == "postgres" else None
+    database_url = (
+        common.postgres_database("aladdin_bench_api") if args.database == "postgres" else None
+    )
     common.setup_django("http://127.0.0.1:9/v1", database_url=database_url)
     token, status_id = populate(args.executions)
     servers = [start_server(free_port()) for _ in range(args.processes[0])]
@@ -241,29 +243,6 @@ def profiling(folder: str, pids: list[int], name: str) -> Iterator[None]:
         for spy in spies:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             spy.wait(timeout=60)
-
-
-def postgres_database() -> str:
-    """A fresh database on the test PostgreSQL server, dropped at exit."""
-    import atexit
-
-    import psycopg
-
-    server_url = os.environ["TEST_POSTGRES_URL"].rsplit("/", 1)[0]
-    admin_url = f"{server_url}/postgres"  # the test server's own database may not exist yet
-    name = f"aladdin_bench_api_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    atexit.register(drop)
-    return f"{server_url}/{name}"
 
 
 def populate(total: int) -> tuple[str, str]:

@@ -47,6 +47,28 @@ def start_fake_llm() -> FakeLLMServer:
     return server
 
 
+def postgres_database(prefix: str) -> str:
+    """A fresh database on the test PostgreSQL server (TEST_POSTGRES_URL), dropped at
+    exit; its URL."""
+    import psycopg
+
+    server = os.environ["TEST_POSTGRES_URL"].rsplit("/", 1)[0]
+    admin_url = f"{server}/postgres"  # the maintenance database always exists
+    name = f"{prefix}_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return f"{server}/{name}"
+
+
 def setup_django(
     server: FakeLLMServer | str,
     *,

@@ -12,8 +12,8 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from agents.runtime import BREAKERS
 from brain.models import Project
 from brain.preparation import brain_documents_ready
-from executions.services import create_orchestration, run_orchestration
-from tests.support.fake_llm import FakeLLMServer
+from executions.services import create_orchestration, run_orchestration, start_orchestration
+from tests.support.fake_llm import FakeLLMServer, hang, json_reply
 
 PLAN = "Score every department's relevance"
 SELECT = "choose only the specialists needed"
@@ -136,3 +136,13 @@ async def orchestrate(
     # its call counts must not overlap them.
     await brain_documents_ready(str(root.execution_id))
     return response
+
+
+async def hold_the_only_slot(llm: FakeLLMServer, project: Project) -> str:
+    """Start a run that takes the process's one slot and hangs in its specialist."""
+    llm.script(PLAN, json_reply(plan(("story", 0.9))))
+    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
+    llm.script(by_agent("story-architect-001"), hang())
+    busy = await start_orchestration(project, "Outline episode 3")
+    await llm.wait_for_requests_async(3, 30)
+    return busy

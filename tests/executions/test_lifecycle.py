@@ -25,8 +25,14 @@ from executions.services import (
     run_orchestration,
     start_orchestration,
 )
-from tests.executions.conftest import PLAN, by_agent, orchestrate, plan, selection
-from tests.support.fake_llm import FakeLLMServer, hang, json_reply, text
+from tests.executions.conftest import (
+    PLAN,
+    by_agent,
+    hold_the_only_slot,
+    orchestrate,
+    plan,
+)
+from tests.support.fake_llm import FakeLLMServer, json_reply, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,15 +131,6 @@ async def test_a_late_result_never_overwrites_a_final_status(project: Project) -
     assert [h["status"] for h in row.status_history] == ["pending", "running", "failed"]
     agent = await Agent.objects.aget(pk=agent.pk)
     assert agent.total_executions == 0
-
-
-async def hold_the_only_slot(llm: FakeLLMServer, project: Project) -> str:
-    llm.script(PLAN, json_reply(plan(("story", 0.9))))
-    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
-    llm.script(by_agent("story-architect-001"), hang())
-    busy = await start_orchestration(project, "Outline episode 3")
-    await llm.wait_for_requests_async(3, 30)
-    return busy
 
 
 async def test_queued_runs_start_by_priority_when_the_process_is_full(

@@ -11,8 +11,8 @@ from brain.models import Project
 from executions import services
 from executions.models import Execution
 from executions.services import RUNNING, cancel_orchestration, start_orchestration
-from tests.executions.conftest import PLAN, by_agent, plan, selection
-from tests.support.fake_llm import FakeLLMServer, hang, json_reply
+from tests.executions.conftest import hold_the_only_slot
+from tests.support.fake_llm import FakeLLMServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 POLL = 0.05
@@ -22,15 +22,6 @@ POLL = 0.05
 def quick_polls(monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper) -> None:
     monkeypatch.setattr(services, "QUEUED_POLL_SECONDS", POLL)
     settings.ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS = 1
-
-
-async def hold_the_only_slot(llm: FakeLLMServer, project: Project) -> str:
-    llm.script(PLAN, json_reply(plan(("story", 0.9))))
-    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
-    llm.script(by_agent("story-architect-001"), hang())
-    busy = await start_orchestration(project, "Outline episode 3")
-    await llm.wait_for_requests_async(3, 30)
-    return busy
 
 
 async def test_many_queued_runs_share_one_heartbeat_statement_per_poll(
