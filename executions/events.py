@@ -23,6 +23,7 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
+from executions.fixed_sql import insert_rows
 from executions.models import Execution, ExecutionEvent
 from executions.run_writes import RunOp, write_runs
 
@@ -271,10 +272,7 @@ def _insert(rows: list[ExecutionEvent]) -> None:
     inside a caller's transaction a savepoint keeps a collision from spoiling it."""
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with guard:
-        if len(rows) == 1:
-            rows[0].save(force_insert=True)
-        else:
-            ExecutionEvent.objects.bulk_create(rows)
+        insert_rows(rows)
 
 
 def _forget_numbers(batch: list[_Pending]) -> None:

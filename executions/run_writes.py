@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
 
 from departments.models import Department
+from executions.fixed_sql import insert_rows, update_rows
 from executions.models import Execution
 
 logger = logging.getLogger(__name__)
@@ -218,11 +218,7 @@ def _insert(pending: dict[tuple[int, str], tuple[RunOp, Execution]], batch: _Bat
             row.department_id = op.rows.departments.get(op.department)
             if row.department_id is None:
                 raise Department.DoesNotExist(f"No department {op.department}.")
-    rows = [row for _, row in pending.values()]
-    if len(rows) == 1:  # bulk_create would wrap a lone INSERT in BEGIN/COMMIT
-        rows[0].save(force_insert=True)
-    else:
-        Execution.objects.bulk_create(rows)
+    insert_rows([row for _, row in pending.values()])
     for key, (op, row) in pending.items():
         batch.pks[key] = row.pk
         batch.history[key] = row.status_history
@@ -242,19 +238,15 @@ def _update(op: RunOp, batch: _Batch) -> None:
     """A plain UPDATE, or a status change (only from `allowed`) that appends to the
     run's history as this writer knows it."""
     pk = batch.pk(op.rows, op.execution_id)
-    rows: QuerySet[Execution] = (
-        Execution.objects.filter(pk=pk)
-        if pk is not None
-        else Execution.objects.filter(execution_id=op.execution_id)
-    )
+    key, value = ("pk", pk) if pk is not None else ("execution_id", op.execution_id)
     if op.execution_id in batch.known:
         op.facts = batch.known[op.execution_id][2]
-    if op.allowed:
-        rows = rows.filter(status__in=op.allowed)
+    where_in = ("status", op.allowed) if op.allowed else None
     if not op.status:
-        op.moved = bool(rows.update(**op.fields))
+        op.moved = bool(update_rows(Execution, key, value, op.fields, where_in=where_in))
         return
     history = [*batch.history_of(op.rows, op.execution_id), {"status": op.status, "at": op.at}]
-    op.moved = bool(rows.update(status=op.status, status_history=history, **op.fields))
+    fields = {"status": op.status, "status_history": history, **op.fields}
+    op.moved = bool(update_rows(Execution, key, value, fields, where_in=where_in))
     if op.moved:
         batch.history[(id(op.rows), op.execution_id)] = history

@@ -1,0 +1,93 @@
+"""The fixed-SQL writes store what the ORM would: every field converted by its own
+field, keys handed back in order, several statements as one transaction, and a
+conditional UPDATE that moves only rows in the statuses allowed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from brain.models import Project
+from executions.fixed_sql import insert_rows, update_rows
+from executions.models import Execution, ExecutionEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def new_run(project: Project, **fields: object) -> Execution:
+    return Execution(
+        execution_id=uuid.uuid4(), kind=Execution.Kind.AGENT, project=project, **fields
+    )
+
+
+def test_inserted_rows_get_their_keys_in_order_and_read_back_as_written(
+    project: Project,
+) -> None:
+    started = datetime(2026, 11, 30, 4, 30, tzinfo=UTC)
+    rows = [
+        new_run(project, prompt=f"run {n}", params={"n": n, "nested": [n, "x"]}, started_at=started)
+        for n in range(3)
+    ]
+    insert_rows(rows)
+    for n, row in enumerate(rows):
+        stored = Execution.objects.get(pk=row.pk)
+        assert stored.execution_id == row.execution_id
+        assert (stored.prompt, stored.params, stored.started_at) == (
+            f"run {n}",
+            {"n": n, "nested": [n, "x"]},
+            started,
+        )
+        assert stored.status == Execution.Status.PENDING  # the field's default
+        assert not row._state.adding
+
+
+def test_events_get_their_creation_time_as_auto_now_add_gives_it(project: Project) -> None:
+    run = new_run(project)
+    insert_rows([run])
+    event = ExecutionEvent(execution=run, sequence=1, type="agent_started", payload={"a": 1})
+    insert_rows([event])
+    stored = ExecutionEvent.objects.get(pk=event.pk)
+    assert event.created_at is not None
+    assert stored.created_at == event.created_at
+    assert stored.payload == {"a": 1}
+
+
+def test_more_rows_than_one_statement_takes_are_all_inserted(project: Project) -> None:
+    size = connection.ops.bulk_batch_size(
+        [f for f in Execution._meta.concrete_fields if not f.primary_key], [new_run(project)]
+    )
+    rows = [new_run(project, prompt=str(n)) for n in range(size + 2)]
+    insert_rows(rows)
+    assert len({row.pk for row in rows}) == size + 2
+    assert Execution.objects.filter(project=project).count() == size + 2
+
+
+def test_update_converts_values_and_moves_only_from_the_allowed_statuses(
+    project: Project,
+) -> None:
+    run = new_run(project, status=Execution.Status.RUNNING)
+    insert_rows([run])
+    ended = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    finish = {"status": "completed", "completed_at": ended, "cost": 0.0123456, "output": {"k": 1}}
+
+    moved = update_rows(Execution, "pk", run.pk, finish, where_in=("status", ("running",)))
+    again = update_rows(
+        Execution, "pk", run.pk, {"status": "failed"}, where_in=("status", ("running",))
+    )
+
+    stored = Execution.objects.get(pk=run.pk)
+    assert (moved, again) == (1, 0)
+    assert (stored.status, stored.completed_at, stored.output) == ("completed", ended, {"k": 1})
+    assert stored.cost == Decimal("0.012346")
+
+
+def test_update_by_run_id_finds_the_row_without_its_key(project: Project) -> None:
+    run = new_run(project)
+    insert_rows([run])
+    changed = update_rows(Execution, "execution_id", str(run.execution_id), {"model": "m"})
+    assert changed == 1
+    assert Execution.objects.get(pk=run.pk).model == "m"
