@@ -8,8 +8,9 @@ character or scene is embedded once per process until it changes.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,30 +26,64 @@ QUERY_CHARS = 2000
 _vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
+class Canon:
+    """One project's context as one run reads it: loaded once, with each character's,
+    scene's and episode's text made once, since every judge of the run ranks them."""
+
+    def __init__(self, full: dict[str, Any]) -> None:
+        self.full = full
+        self._texts = {
+            id(entity): entity_text(entity)
+            for key in ("characters", "scenes", "episodes")
+            for entity in full.get(key) or []
+            if isinstance(entity, dict)
+        }
+
+    def text_of(self, entity: Mapping[str, Any]) -> str:
+        # Keyed by identity: the entities are those of self.full, alive as long as it is.
+        found = self._texts.get(id(entity))
+        return entity_text(entity) if found is None else found
+
+
+async def load_canon(project_id: int) -> Canon:
+    return Canon(await load_project_context(project_id))
+
+
 async def relevant_context(
-    project_id: int, text: str, *, embedder: Embedder | None = None
+    project_id: int,
+    text: str,
+    *,
+    embedder: Embedder | None = None,
+    canon: Canon | None = None,
 ) -> dict[str, Any]:
-    full = await load_project_context(project_id)
-    if not needs_choosing(full) or lexical_pass_decides(full, text):
+    """The project's characters and scenes nearest to `text`. A caller asking many
+    times (an orchestration's judges) passes the canon it loaded once."""
+    canon = canon or await load_canon(project_id)
+    full = canon.full
+    prune = functools.partial(
+        prune_context,
+        max_characters=MAX_CHARACTERS,
+        max_scenes=MAX_SCENES,
+        text_of=canon.text_of,
+    )
+    if not needs_choosing(full) or lexical_pass_decides(full, text, canon.text_of):
         # Everything fits, or the text's own words already pick what to keep: no
         # embedding is needed to choose what to leave out.
-        return prune_context(full, text, max_characters=MAX_CHARACTERS, max_scenes=MAX_SCENES)
+        return prune(full, text)
     embedder = embedder or default_embedder()
     entities = [*full.get("characters", []), *full.get("scenes", [])]
-    texts = [entity_text(entity) for entity in entities]
+    texts = [canon.text_of(entity) for entity in entities]
     vectors = await _passage_vectors(embedder, texts)
     query = await embedder.embed_query(text[:QUERY_CHARS])
     scores = dict(zip(texts, cosines(query, vectors), strict=True))
-    return prune_context(
-        full,
-        text,
-        similarity=lambda _task, t: scores.get(t, 0.0),
-        max_characters=MAX_CHARACTERS,
-        max_scenes=MAX_SCENES,
-    )
+    return prune(full, text, similarity=lambda _task, t: scores.get(t, 0.0))
 
 
-def lexical_pass_decides(context: dict[str, Any], text: str) -> bool:
+def lexical_pass_decides(
+    context: dict[str, Any],
+    text: str,
+    text_of: Callable[[Mapping[str, Any]], str] = entity_text,
+) -> bool:
     """True when shared words alone rank every over-full list unambiguously: the last
     entity kept matches some of the text's words, and strictly more than the first one
     left out. Otherwise meaning has to break the tie, and the caller embeds."""
@@ -56,7 +91,7 @@ def lexical_pass_decides(context: dict[str, Any], text: str) -> bool:
         entities = context.get(key, [])
         if len(entities) <= limit:
             continue
-        scores = sorted((lexical_similarity(text, entity_text(e)) for e in entities), reverse=True)
+        scores = sorted((lexical_similarity(text, text_of(e)) for e in entities), reverse=True)
         if limit == 0 or scores[limit - 1] <= 0 or scores[limit - 1] <= scores[limit]:
             return False
     return True

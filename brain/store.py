@@ -15,7 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
@@ -23,6 +23,9 @@ from django.db.models import Max
 
 from brain.models import Character, CharacterRelationship, Episode, Project, Scene
 from brain.pipeline import EntityRef, JsonLLM, PipelineResult
+
+if TYPE_CHECKING:
+    from brain.relevance import Canon
 
 logger = logging.getLogger(__name__)
 # On the run's row once its results are in the brain: how many entities were written.
@@ -56,11 +59,25 @@ class DjangoGraphStore:
         self.documents_later = documents_later
         self.deferred: list[tuple[str, Coroutine[Any, Any, list[PipelineResult]]]] = []
         self.prepared: list[PipelineResult] = []
+        self._canons: dict[int, asyncio.Future[Canon]] = {}
 
     async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
+        """Nearest canon to `text`. One store serves one run, which reads its project's
+        context once, as it was when the run first asked (its judges ask 24 times)."""
         from brain.relevance import relevant_context
 
-        return await relevant_context(project_id, text)
+        return await relevant_context(project_id, text, canon=await self._canon(project_id))
+
+    async def _canon(self, project_id: int) -> Canon:
+        from brain.relevance import load_canon
+
+        if project_id not in self._canons:
+            self._canons[project_id] = asyncio.ensure_future(load_canon(project_id))
+        try:
+            return await asyncio.shield(self._canons[project_id])
+        except Exception:
+            self._canons.pop(project_id, None)  # a failed read is tried again next time
+            raise
 
     async def store_results(
         self, project_id: int, execution_id: str, entities: list[dict[str, Any]]

@@ -11,6 +11,7 @@ deterministic and spends no tokens.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -28,10 +29,12 @@ _STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 _ENDPOINT_KEYS: Final = (("from", "to"), ("source", "target"), ("character_a", "character_b"))
 
 
-def _tokens(text: str) -> set[str]:
-    return {
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> frozenset[str]:
+    # Cached: every judge of an orchestration ranks the same characters and scenes.
+    return frozenset(
         word for word in _WORD.findall(text.lower()) if len(word) > 1 and word not in _STOPWORDS
-    }
+    )
 
 
 def lexical_similarity(task: str, text: str) -> float:
@@ -97,6 +100,7 @@ def _top(
     similarity: Similarity,
     limit: int,
     label_key: str,
+    text_of: Callable[[Mapping[str, Any]], str] = entity_text,
 ) -> list[dict[str, Any]]:
     """Best `limit` entities: named in the task first, then most similar;
     ties keep their original order."""
@@ -107,7 +111,7 @@ def _top(
     def rank(indexed: tuple[int, Mapping[str, Any]]) -> tuple[bool, float, int]:
         index, entity = indexed
         named = _mentioned(entity, label_key, lowered, named_episodes)
-        return (not named, -similarity(task, entity_text(entity)), index)
+        return (not named, -similarity(task, text_of(entity)), index)
 
     ranked = sorted(enumerate(entities), key=rank)
     return [dict(entity) for _, entity in ranked[:limit]]
@@ -174,18 +178,21 @@ def prune_context(
     max_characters: int = 10,
     max_scenes: int = 5,
     max_episodes: int = 3,
+    text_of: Callable[[Mapping[str, Any]], str] = entity_text,
 ) -> dict[str, Any]:
     """The project, the most relevant episodes, scenes and characters, the
     relationships among the kept characters, and a one-line summary of what was
-    left out."""
+    left out. `text_of` gives an entity's text (a caller ranking one context many
+    times passes its texts made once)."""
     if max_characters < 0 or max_scenes < 0 or max_episodes < 0:
         raise ValueError("max_characters, max_scenes and max_episodes must be >= 0")
     score = similarity or _lexical_against(task)
     characters = _records(context.get("characters"))
     scenes = _records(context.get("scenes"))
-    kept_characters = _top(characters, task, score, max_characters, "name")
-    kept_scenes = _top(scenes, task, score, max_scenes, "title")
-    kept_episodes = _top(_records(context.get("episodes")), task, score, max_episodes, "episode")
+    kept_characters = _top(characters, task, score, max_characters, "name", text_of)
+    kept_scenes = _top(scenes, task, score, max_scenes, "title", text_of)
+    episodes = _records(context.get("episodes"))
+    kept_episodes = _top(episodes, task, score, max_episodes, "episode", text_of)
     project = context.get("project")
     return {
         "project": dict(project) if isinstance(project, Mapping) else {},

@@ -39,3 +39,21 @@ def test_context_is_cached_until_the_project_changes(seeded: None) -> None:
     assert names(project) == before | {"Newcomer"}
     Character.objects.get(project=project, name="Newcomer").delete()
     assert names(project) == before
+
+
+def test_one_run_reads_its_project_context_once_as_it_was_when_it_began(seeded: None) -> None:
+    from brain.store import DjangoGraphStore
+
+    project = Project.objects.get(slug="the-lantern-keepers")
+    run, next_run = DjangoGraphStore(), DjangoGraphStore()
+    ask = async_to_sync(run.relevant_context)
+    first = ask(project.pk, "The Newcomer arrives in the lighthouse")
+    Character.objects.create(project=project, name="Newcomer", description="arrives")
+    again = ask(project.pk, "The Newcomer arrives in the lighthouse")
+    later = async_to_sync(next_run.relevant_context)(
+        project.pk, "The Newcomer arrives in the lighthouse"
+    )
+    assert "Newcomer" not in {c["name"] for c in first["characters"]}
+    assert again["characters"] == first["characters"]  # the run's snapshot
+    assert "Newcomer" in {c["name"] for c in later["characters"]}  # a new run sees it
+    Character.objects.get(project=project, name="Newcomer").delete()
