@@ -18,8 +18,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from engine.budgets import ROLE_LIMITS, BudgetLedger, TokenLimits
 from engine.complexity import ModelTier
 from engine.errors import AladdinError, ErrorType, exhausts_run_budget
@@ -35,6 +33,7 @@ from engine.ports import (
     ToolCallRequest,
     ToolExecutor,
 )
+from engine.schema_check import first_schema_error
 
 CONTEXT_KEYS = ("project", "episodes", "scenes", "characters", "relationships")
 StepListener = Callable[[int, int, str], Awaitable[None]]
@@ -463,12 +462,8 @@ def parse_structured(text: str, schema: Mapping[str, Any]) -> tuple[Any, str | N
         value = json.loads(candidate)
     except json.JSONDecodeError as exc:
         return None, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.path))
-    if errors:
-        first = errors[0]
-        where = "/".join(str(part) for part in first.path) or "(root)"
-        return None, f"{where}: {first.message}"
-    return value, None
+    problem = first_schema_error(schema, value)
+    return (None, problem) if problem else (value, None)
 
 
 def strip_code_fence(text: str) -> str:
