@@ -10,12 +10,11 @@ and the department reports what it has."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from engine import events
+from engine import events, jsontext
 from engine.concurrency import run_all
 from engine.errors import AladdinError, ErrorType
 from engine.planning import omission
@@ -261,9 +260,9 @@ class DepartmentRun(SpecialistWork):
         return scores, str(decision), issues[:20], suggestions[:20]
 
     async def _synthesise(self, accepted: list[SpecialistOutcome]) -> dict[str, Any] | None:
-        work = json.dumps(
+        work = jsontext.dumps(
             [{"specialist": o.agent_id, "task": o.task, "output": o.output} for o in accepted],
-            ensure_ascii=False,
+            default=str,
         )
         prompt = (
             f"Department task:\n{self.task}\n\nAccepted specialist work:\n{work}\n\n"

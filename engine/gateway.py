@@ -9,11 +9,11 @@ with spec 8.2's strategies, and stop calling a model whose breaker is open.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
+from engine import jsontext
 from engine.breaker import BreakerRegistry
 from engine.budgets import BudgetLedger, Reservation, TokenLimits, estimate_tokens
 from engine.errors import AladdinError, ErrorType
@@ -40,11 +40,11 @@ class GatewayReply:
 
 
 def estimate_input_tokens(request: LLMRequest) -> int:
-    text = json.dumps(request.messages, ensure_ascii=False)
+    text = jsontext.dumps(request.messages)
     if request.response_schema:
-        text += json.dumps(request.response_schema)
+        text += jsontext.dumps(request.response_schema)
     for tool in request.tools:
-        text += tool.description + json.dumps(tool.input_schema)
+        text += tool.description + jsontext.dumps(tool.input_schema)
     return estimate_tokens(text)
 
 

@@ -9,13 +9,12 @@ nothing fails; what the budget cut is listed in `omitted`."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import events
+from engine import events, jsontext
 from engine.budgets import BudgetLedger
 from engine.complexity import Complexity, assess_complexity, tier_for_score
 from engine.concurrency import run_all
@@ -396,9 +395,9 @@ class Orchestrator:
         own = [r["scores"].get("consistency", 0.0) for r in done]
         if len(done) == 1:
             return overall, own[0], list(done[0]["issues"])[:10]
-        summaries = json.dumps(
+        summaries = jsontext.dumps(
             [{"department": r["department"], "report": r["report"]} for r in done],
-            ensure_ascii=False,
+            default=str,
         )
         if shared.budget_stop is not None:
             shared.omit("", team.orchestrator.agent_id, "cross-department validation")

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import jsontext
 from engine.budgets import ROLE_LIMITS, BudgetLedger, TokenLimits
 from engine.complexity import ModelTier
 from engine.errors import AladdinError, ErrorType, exhausts_run_budget
@@ -413,7 +414,7 @@ class AgentRunner:
         if not outcome.ok:
             # The model sees the error as the tool's result and can correct itself.
             return f"Error: {outcome.error}"
-        return json.dumps(outcome.output, ensure_ascii=False, default=str)
+        return jsontext.dumps(outcome.output, default=str)
 
 
 def role_limits(task: AgentTask) -> TokenLimits:
@@ -437,7 +438,7 @@ def build_messages(task: AgentTask) -> list[dict[str, Any]]:
         # Compact JSON here and in every prompt: indentation costs tokens, not meaning.
         parts.append(
             "PROJECT CONTEXT (canon; do not contradict it):\n"
-            + json.dumps(context, ensure_ascii=False, default=str)
+            + jsontext.dumps(context, default=str)
         )
     if task.feedback:
         parts.append(

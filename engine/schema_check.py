@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
+import orjson
 from jsonschema import Draft202012Validator
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def first_schema_error(schema: Mapping[str, Any], value: Any) -> str | None:
     """None when `value` matches `schema`, else where and what the first problem is."""
-    fast = _compiled(json.dumps(schema, sort_keys=True))
+    fast = _compiled(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
     if fast is not None and fast.is_valid(value):
         return None
     errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.path))
@@ -35,7 +36,7 @@ def first_schema_error(schema: Mapping[str, Any], value: Any) -> str | None:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(schema_text: str) -> Any:
+def _compiled(schema_text: bytes) -> Any:
     """The schema compiled once; None if the Rust validator cannot take it. Formats are
     not asserted and references are never fetched, as with jsonschema's defaults."""
     try:

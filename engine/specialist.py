@@ -4,11 +4,10 @@ when the run's budget runs out between attempts (the last verdict stands)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine import events
+from engine import events, jsontext
 from engine.complexity import ModelTier, stronger
 from engine.errors import AladdinError, ErrorType
 from engine.ports import AgentSpec
@@ -211,12 +210,10 @@ class SpecialistWork:
 
     async def _judge(self, spec: AgentSpec, task: str, result: AgentResult) -> JudgeVerdict:
         department = self.team.slug
-        output = json.dumps(result.output, ensure_ascii=False)
+        output = jsontext.dumps(result.output, default=str)
         # Consistency is judged against the canon nearest to what was written.
         canon = await self.shared.canon_near(canon_query(result.output))
-        prompt = judge_prompt(
-            department, task, output, json.dumps(canon, ensure_ascii=False)[:12000]
-        )
+        prompt = judge_prompt(department, task, output, jsontext.dumps(canon, default=str)[:12000])
         review = await self._run(
             AgentTask(
                 spec=self.team.head,

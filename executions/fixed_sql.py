@@ -17,7 +17,10 @@ from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, JSONField, Model
+from psycopg.types.json import Jsonb
+
+from engine import jsontext
 
 
 def insert_rows(rows: Sequence[Model]) -> None:
@@ -68,11 +71,22 @@ def update_rows(
 
 
 def _db_value(field: Field[Any, Any], row: Model) -> Any:
-    return field.get_db_prep_save(field.pre_save(row, True), connection)
+    return _prep(field, field.pre_save(row, True))
 
 
 def _prep(field: Any, value: Any) -> Any:
+    if value is not None and _plain_json(field):
+        # What JSONField would store, serialised by orjson (engine/jsontext.py):
+        # json.dumps of run states, outputs and payloads was most of these writes' CPU.
+        if connection.vendor == "postgresql":
+            return Jsonb(value, dumps=jsontext.dumps)
+        return jsontext.dumps(value)
     return field.get_db_prep_save(value, connection)
+
+
+@functools.cache
+def _plain_json(field: Any) -> bool:
+    return isinstance(field, JSONField) and field.encoder is None
 
 
 def _quoted(name: str | None) -> str:

@@ -35,6 +35,7 @@ from django.conf import settings
 
 from agents.llm.errors import classify
 from agents.llm.payload import openai_options
+from engine import jsontext
 from engine.ports import LLMClient, LLMRequest, LLMResponse, ToolCallRequest
 
 # Provider prefix -> (default base URL, environment variable litellm reads the key from).
@@ -235,8 +236,10 @@ class OpenAIFastClient:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
             session = await pooled_session()
+            payload = jsontext.dumps_bytes(body(request))
+            headers = {**headers, "Content-Type": "application/json"}
             async with session.post(
-                url, json=body(request), headers=headers, timeout=timeout
+                url, data=payload, headers=headers, timeout=timeout
             ) as response:
                 text = await response.text()
                 data = _json_or_text(text)
@@ -288,6 +291,6 @@ def body(request: LLMRequest) -> dict[str, Any]:
 
 def _json_or_text(text: str) -> Any:
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except ValueError:
         return text

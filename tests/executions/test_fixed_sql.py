@@ -29,7 +29,7 @@ def test_inserted_rows_get_their_keys_in_order_and_read_back_as_written(
 ) -> None:
     started = datetime(2026, 11, 30, 4, 30, tzinfo=UTC)
     rows = [
-        new_run(project, prompt=f"run {n}", params={"n": n, "nested": [n, "x"]}, started_at=started)
+        new_run(project, prompt=f"run {n}", params={"n": n, "nested": [n, "ç"]}, started_at=started)
         for n in range(3)
     ]
     insert_rows(rows)
@@ -38,7 +38,7 @@ def test_inserted_rows_get_their_keys_in_order_and_read_back_as_written(
         assert stored.execution_id == row.execution_id
         assert (stored.prompt, stored.params, stored.started_at) == (
             f"run {n}",
-            {"n": n, "nested": [n, "x"]},
+            {"n": n, "nested": [n, "ç"]},
             started,
         )
         assert stored.status == Execution.Status.PENDING  # the field's default
