@@ -69,12 +69,15 @@ def close_async_orm_connections(django_db_setup: None, django_db_blocker: Any) -
 
 @pytest.fixture(autouse=True)
 def fresh_run_estimates() -> Iterator[None]:
-    """Plan estimates are cached for a minute across runs; each test starts from its
-    own database's history, not the previous test's."""
+    """Plan estimates and the team's rows are kept across runs; each test starts from
+    its own database, not the previous test's (a rollback can bring back a table that
+    looks unchanged)."""
     from django.core.cache import cache
 
-    from executions.selectors import AVERAGES_CACHE_KEY
+    from executions.selectors import AVERAGES_CACHE_KEY, forget_team_rows
 
     cache.delete(AVERAGES_CACHE_KEY)
+    forget_team_rows()
     yield
     cache.delete(AVERAGES_CACHE_KEY)
+    forget_team_rows()
