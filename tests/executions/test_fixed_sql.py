@@ -91,3 +91,26 @@ def test_update_by_run_id_finds_the_row_without_its_key(project: Project) -> Non
     changed = update_rows(Execution, "execution_id", str(run.execution_id), {"model": "m"})
     assert changed == 1
     assert Execution.objects.get(pk=run.pk).model == "m"
+
+
+def test_each_shortcut_converts_a_value_as_the_field_itself_does() -> None:
+    from django.db import connections
+
+    from executions.fixed_sql import _converter
+
+    db = connections["default"]
+    samples = {
+        "prompt": "Écris une scène",
+        "status": "running",
+        "started_at": datetime(2026, 11, 30, 4, 30, 5, 123456, tzinfo=UTC),
+        "input_tokens": 1234,
+        "quality_score": 87.5,
+        "cancel_requested": True,
+        "project": 7,
+        "cost": 0.1234567,
+        "execution_id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    }
+    for name, value in samples.items():
+        field = Execution._meta.get_field(name)
+        expected = field.get_db_prep_save(value, db)
+        assert _converter(field, db.vendor)(value, db) == expected, name
