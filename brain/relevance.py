@@ -38,6 +38,18 @@ class Canon:
             for entity in full.get(key) or []
             if isinstance(entity, dict)
         }
+        self._rows: dict[str, np.ndarray] = {}
+
+    def ranked_texts(self) -> list[str]:
+        """The texts of the characters and scenes, the entities chosen by meaning."""
+        entities = [*self.full.get("characters", []), *self.full.get("scenes", [])]
+        return [self.text_of(entity) for entity in entities]
+
+    async def passage_rows(self, embedder: Embedder) -> np.ndarray:
+        """The unit rows of ranked_texts() as one matrix, stacked once per embedder."""
+        if embedder.name not in self._rows:
+            self._rows[embedder.name] = await _passage_vectors(embedder, self.ranked_texts())
+        return self._rows[embedder.name]
 
     def text_of(self, entity: Mapping[str, Any]) -> str:
         # Keyed by identity: the entities are those of self.full, alive as long as it is.
@@ -71,9 +83,8 @@ async def relevant_context(
         # embedding is needed to choose what to leave out.
         return prune(full, text)
     embedder = embedder or default_embedder()
-    entities = [*full.get("characters", []), *full.get("scenes", [])]
-    texts = [canon.text_of(entity) for entity in entities]
-    vectors = await _passage_vectors(embedder, texts)
+    texts = canon.ranked_texts()
+    vectors = await canon.passage_rows(embedder)
     query = await embedder.embed_query(text[:QUERY_CHARS])
     scores = dict(zip(texts, cosines(query, vectors), strict=True))
     return prune(full, text, similarity=lambda _task, t: scores.get(t, 0.0))

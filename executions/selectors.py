@@ -34,7 +34,7 @@ CONTAINER_KINDS = (Execution.Kind.ORCHESTRATION, Execution.Kind.DEPARTMENT)
 
 
 def orchestrator_agent() -> Agent:
-    agent = _orchestrator_row()
+    agent = team_rows().orchestrator
     if agent is None:
         raise AladdinError(
             ErrorType.VALIDATION_ERROR,
