@@ -307,7 +307,20 @@ def populate(total: int) -> tuple[str, str]:
         ),
         batch_size=5000,
     )
+    analyze_as_autovacuum_would()
     return str(RefreshToken.for_user(user).access_token), str(roots[-1].execution_id)
+
+
+def analyze_as_autovacuum_would() -> None:
+    """PostgreSQL's autovacuum vacuums and analyses a table within a minute of a bulk
+    load; the benchmark measures right after its load, so it does that first, or the
+    planner would still see the empty tables of a new database. SQLite gathers no statistics
+    on its own, and the product does not ask it to: it runs without."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def process_cpu_seconds(pid: int) -> float:

@@ -174,6 +174,12 @@ class Execution(models.Model):
             models.Index(fields=["project", "conversation"], name="execution_project_conv"),
             models.Index(fields=["-started_at"], name="execution_started_desc"),
             models.Index(fields=["status", "-created_at"], name="execution_status_created"),
+            # Lists of runs, newest first a page at a time: all of them, or a project's
+            # (api.selectors.VisibleRuns walks one project's range at a time).
+            models.Index(fields=["-created_at", "-id"], name="execution_created_desc"),
+            models.Index(
+                fields=["project", "-created_at", "-id"], name="execution_project_created"
+            ),
             models.Index(fields=["-quality_score"], name="execution_quality_desc"),
             models.Index(fields=["root", "kind"], name="execution_root_kind"),
         ]

@@ -27,9 +27,9 @@ class ExecutionListView(APIView):
         runs = selectors.list_executions(request.user, filters)
         if filters.get("projectId"):
             project = selectors.project_by_ref(request.user, filters["projectId"], "execution:read")
-            runs = runs.filter(project=project)
+            runs = runs.narrow(project=project)
         limit, offset = filters["limit"], filters["offset"]
-        page, count = selectors.execution_page(runs, limit, offset)
+        page, count = runs.page(limit, offset)
         return Response(page_of(ExecutionOut(page, many=True).data, count, limit, offset))
 
 

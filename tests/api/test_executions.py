@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agents.models import Agent
-from brain.models import Project
+from brain.models import Project, ProjectMembership
 from executions.models import Execution, ExecutionEvent, ToolCall
 from executions.services import create_orchestration
 from tests import factories
@@ -115,3 +117,49 @@ def test_detail_of_a_malformed_or_unknown_id(as_role: Role) -> None:
     assert client.get("/api/executions/123").status_code == 400
     assert client.get(f"/api/executions/{uuid.uuid4()}").status_code == 404
     assert APIClient().get(f"/api/executions/{uuid.uuid4()}").status_code == 401
+
+
+def test_pages_run_newest_first_across_every_project_and_the_callers_own_runs(
+    member: Callable[..., object], project: Project
+) -> None:
+    other = factories.project(slug="second-show")
+    user: Any = member("viewer", project)
+    ProjectMembership.objects.create(project=other, user=user, role="viewer")
+    hidden = factories.project(slug="not-mine")
+    start = timezone.now()
+    made = []
+    for n in range(9):  # interleaved in time across both projects and no project
+        where = [project, other, None][n % 3]
+        run = Execution.objects.create(
+            kind="orchestration", project=where, requested_by=user, prompt=str(n)
+        )
+        Execution.objects.filter(pk=run.pk).update(created_at=start + timedelta(seconds=n))
+        made.append(str(run.execution_id))
+    Execution.objects.create(kind="orchestration", project=hidden, prompt="not mine")
+    Execution.objects.create(kind="orchestration", project=None, prompt="someone else's")
+    client = APIClient()
+    client.force_authenticate(user)
+
+    pages = [client.get(f"/api/executions?limit=4&offset={o}").json() for o in (0, 4, 8)]
+
+    assert [p["count"] for p in pages] == [9, 9, 9]
+    listed = [r["executionId"] for p in pages for r in p["results"]]
+    assert listed == made[::-1]
+
+
+def test_a_superuser_pages_through_every_run_newest_first(project: Project) -> None:
+    admin = get_user_model().objects.create_superuser("root", password="pw-long-enough-1")
+    start = timezone.now()
+    made = []
+    for n in range(5):
+        run = Execution.objects.create(kind="orchestration", project=project, prompt=str(n))
+        Execution.objects.filter(pk=run.pk).update(created_at=start + timedelta(seconds=n))
+        made.append(str(run.execution_id))
+    client = APIClient()
+    client.force_authenticate(admin)
+
+    first = client.get("/api/executions?limit=3").json()
+    second = client.get("/api/executions?limit=3&offset=3").json()
+
+    assert first["count"] == second["count"] == 5
+    assert [r["executionId"] for r in first["results"] + second["results"]] == made[::-1]
