@@ -23,7 +23,7 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
-from executions.fixed_sql import insert_rows
+from executions.fixed_sql import insert_rows, unsaved_row
 from executions.models import Execution, ExecutionEvent
 from executions.run_writes import RunOp, write_runs
 
@@ -296,7 +296,8 @@ def _write_one(pending: _Pending) -> ExecutionEvent:
 
 
 def _event_row(pending: _Pending, sequence: int) -> ExecutionEvent:
-    return ExecutionEvent(
+    return unsaved_row(
+        ExecutionEvent,
         execution_id=_root_pk(pending),
         sequence=sequence,
         type=pending.type,

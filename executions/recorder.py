@@ -27,6 +27,7 @@ from engine.ports import Checkpoint, RunFinish, RunStart, ToolCallRecord
 from engine.quality import DIMENSIONS
 from engine.resume import KEY_PARAM
 from executions.events import flush_writes, queue_run_write
+from executions.fixed_sql import unsaved_row
 from executions.liveness import this_process
 from executions.models import Execution, ToolCall
 from executions.run_metrics import MetricsTally
@@ -69,7 +70,8 @@ class DjangoRunRecorder:
             history.append({"status": "running", "at": now.isoformat()})
             running = {"status": Execution.Status.RUNNING, "started_at": now}
             self._started[key] = now
-        row = Execution(
+        row = unsaved_row(
+            Execution,
             execution_id=key,
             kind=run.kind,
             agent_id=spec.pk if spec else None,

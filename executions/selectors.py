@@ -107,11 +107,16 @@ def _role(department_id: int | None, is_head: bool) -> str:
 
 
 def _with_averages(
-    agent: Agent, project: Project | None, averages: dict[int | str, Average]
+    agent: Agent,
+    project: Project | None,
+    averages: dict[int | str, Average],
+    times: dict[tuple[str, int], float] | None = None,
 ) -> AgentSpec:
     """The agent's spec with what a run of it costs: its own average, else the
     estimate set in the admin (estimated tokens per run), else its role's average."""
     spec = agent_spec(agent, project)
+    if times is not None and ("agent", agent.pk) in times:
+        spec = replace(spec, average_execution_ms=times[("agent", agent.pk)])
     found = averages.get(agent.pk)
     if found is None and agent.estimated_tokens_per_run:
         found = (float(agent.estimated_tokens_per_run), None)
@@ -143,6 +148,7 @@ def team_for(project: Project | None) -> Team:
     if rows.orchestrator is None:
         orchestrator_agent()  # raises the error that says what to do
     assert rows.orchestrator is not None
+    times = _mean_times()
     by_department: dict[int, list[Agent]] = {}
     for agent in rows.agents:
         by_department.setdefault(agent.department_id or 0, []).append(agent)
@@ -155,17 +161,28 @@ def team_for(project: Project | None) -> Team:
             DepartmentTeam(
                 slug=department.slug,
                 name=department.name,
-                head=_with_averages(head, project, averages),
+                head=_with_averages(head, project, averages, times),
                 specialists=tuple(
-                    _with_averages(a, project, averages) for a in members if a is not head
+                    _with_averages(a, project, averages, times) for a in members if a is not head
                 ),
-                average_ms=department.average_execution_time,
+                average_ms=times.get(("department", department.pk), 0.0),
             )
         )
     return Team(
-        orchestrator=_with_averages(rows.orchestrator, project, averages),
+        orchestrator=_with_averages(rows.orchestrator, project, averages, times),
         departments=tuple(departments),
     )
+
+
+def _mean_times() -> dict[tuple[str, int], float]:
+    """Each agent's and department's mean run time as of now: every orchestration's
+    metrics move them, and the kept team rows would not see it (two narrow reads)."""
+    agents = Agent.objects.values_list("pk", "average_execution_time")
+    departments = Department.objects.values_list("pk", "average_execution_time")
+    return {
+        **{("agent", pk): float(ms) for pk, ms in agents},
+        **{("department", pk): float(ms) for pk, ms in departments},
+    }
 
 
 @dataclass(frozen=True)
@@ -188,9 +205,9 @@ def team_rows() -> TeamRows:
     tools and departments cost 8 ms (5% of a request's CPU in `make bench`). So the
     rows are kept while one cheap query finds the agent, department and tool tables as
     they were: same row counts, same latest `updated_at` (every save and every bulk
-    change in the product sets it), same tool links. Run averages on the rows (the
-    departments' mean times) are as fresh as the token estimates: at most
-    ALADDIN_ESTIMATES_CACHE_SECONDS old."""
+    change in the product sets it), same tool links. Mean run times on the rows are
+    not used (team_for reads them fresh), and the rows are read again at least every
+    ALADDIN_ESTIMATES_CACHE_SECONDS."""
     fingerprint = _team_fingerprint()
     with _team_rows_lock:
         kept = _team_rows[0] if _team_rows else None

@@ -114,3 +114,16 @@ def test_each_shortcut_converts_a_value_as_the_field_itself_does() -> None:
         field = Execution._meta.get_field(name)
         expected = field.get_db_prep_save(value, db)
         assert _converter(field, db.vendor)(value, db) == expected, name
+
+
+def test_an_unsaved_row_is_the_model_with_its_defaults_and_the_values_given() -> None:
+    from executions.fixed_sql import unsaved_row
+
+    values = {"execution_id": str(uuid.uuid4()), "kind": "specialist", "agent_id": 3}
+    made, built = unsaved_row(Execution, **values), Execution(**values)
+
+    assert {k: v for k, v in vars(made).items() if k != "_state"} == {
+        k: v for k, v in vars(built).items() if k != "_state"
+    }
+    assert made._state.adding and made.pk is None
+    assert made.params is not unsaved_row(Execution, **values).params  # fresh defaults

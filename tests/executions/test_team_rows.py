@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def agent_reads(context: CaptureQueriesContext) -> int:
-    return sum(q["sql"].startswith('SELECT "agents_agent"."id"') for q in context)
+    """Reads of the agents' full rows (their prompts among the columns)."""
+    return sum('"agents_agent"."instructions_prompt"' in q["sql"] for q in context)
 
 
 def specialist_ids() -> set[str]:
