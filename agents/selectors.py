@@ -56,7 +56,12 @@ def tool_spec(tool: CustomTool) -> ToolSpec:
     )
 
 
-def agent_spec(agent: Agent, project: Project | None = None) -> AgentSpec:
+def agent_spec(
+    agent: Agent,
+    project: Project | None = None,
+    tiers: tuple[tuple[ModelTier, str], ...] | None = None,
+) -> AgentSpec:
+    """`tiers`: tier_models(project), when the caller made it once for a whole team."""
     department = agent.department
     explicit = agent.model or (department.default_model if department else "")
     return AgentSpec(
@@ -65,7 +70,7 @@ def agent_spec(agent: Agent, project: Project | None = None) -> AgentSpec:
         role=agent.role,
         department=department.slug if department else None,
         instructions_prompt=agent.instructions_prompt,
-        models=ModelChoice(explicit=explicit, tiers=tier_models(project)),
+        models=ModelChoice(explicit=explicit, tiers=tiers or tier_models(project)),
         tools=tuple(tool_spec(tool) for tool in available_tools(agent)),
         max_agent_steps=agent.max_agent_steps,
         required_context=tuple(agent.required_context),

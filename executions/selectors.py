@@ -18,10 +18,11 @@ from django.db.models import Avg, Count, Model, Q, Sum
 from django.utils import timezone
 
 from agents.models import Agent, CustomTool
-from agents.selectors import agent_spec
+from agents.selectors import agent_spec, tier_models
 from brain.models import Project
 from departments.models import Department
 from engine.budgets import BudgetLedger, BudgetLimit
+from engine.complexity import ModelTier
 from engine.department import DepartmentTeam
 from engine.errors import AladdinError, ErrorType
 from engine.orchestrator import Team
@@ -111,10 +112,11 @@ def _with_averages(
     project: Project | None,
     averages: dict[int | str, Average],
     times: dict[tuple[str, int], float] | None = None,
+    tiers: tuple[tuple[ModelTier, str], ...] | None = None,
 ) -> AgentSpec:
     """The agent's spec with what a run of it costs: its own average, else the
     estimate set in the admin (estimated tokens per run), else its role's average."""
-    spec = agent_spec(agent, project)
+    spec = agent_spec(agent, project, tiers)
     if times is not None and ("agent", agent.pk) in times:
         spec = replace(spec, average_execution_ms=times[("agent", agent.pk)])
     found = averages.get(agent.pk)
@@ -148,7 +150,7 @@ def team_for(project: Project | None) -> Team:
     if rows.orchestrator is None:
         orchestrator_agent()  # raises the error that says what to do
     assert rows.orchestrator is not None
-    times = _mean_times()
+    times, tiers = _mean_times(), tier_models(project)
     by_department: dict[int, list[Agent]] = {}
     for agent in rows.agents:
         by_department.setdefault(agent.department_id or 0, []).append(agent)
@@ -161,15 +163,17 @@ def team_for(project: Project | None) -> Team:
             DepartmentTeam(
                 slug=department.slug,
                 name=department.name,
-                head=_with_averages(head, project, averages, times),
+                head=_with_averages(head, project, averages, times, tiers),
                 specialists=tuple(
-                    _with_averages(a, project, averages, times) for a in members if a is not head
+                    _with_averages(a, project, averages, times, tiers)
+                    for a in members
+                    if a is not head
                 ),
                 average_ms=times.get(("department", department.pk), 0.0),
             )
         )
     return Team(
-        orchestrator=_with_averages(rows.orchestrator, project, averages, times),
+        orchestrator=_with_averages(rows.orchestrator, project, averages, times, tiers),
         departments=tuple(departments),
     )
 
