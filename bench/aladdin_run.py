@@ -95,6 +95,14 @@ async def one_orchestration() -> tuple[float, str]:
     return time.perf_counter() - started, str(response.get("status"))
 
 
+def embedding_cpu_seconds() -> float:
+    """CPU the local embedding model has used in this process (brain documents,
+    canon passages, judged outputs), part of the batch's CPU."""
+    from brain.embeddings import default_embedder
+
+    return float(getattr(default_embedder(), "cpu_seconds", 0.0))
+
+
 async def batch(server: str, latency_ms: int, concurrency: int) -> dict[str, Any]:
     from asgiref.sync import sync_to_async
 
@@ -107,6 +115,7 @@ async def batch(server: str, latency_ms: int, concurrency: int) -> dict[str, Any
         await sync_to_async(event_rows)(),
     )
     stats, queries = server_stats(server), QUERIES[0]
+    embedding_cpu = embedding_cpu_seconds()
     started, cpu = time.perf_counter(), time.process_time()
     outcomes = await asyncio.gather(*(one_orchestration() for _ in range(concurrency)))
     wall = time.perf_counter() - started
@@ -114,11 +123,13 @@ async def batch(server: str, latency_ms: int, concurrency: int) -> dict[str, Any
     # calls, CPU and queries are counted, and they never spill into the next batch.
     await all_brain_documents_ready()
     documents_wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    embedding_cpu = embedding_cpu_seconds() - embedding_cpu
     after = server_stats(server)
     return {
         "wall": wall,
         "documents_wall": documents_wall,
         "cpu": cpu,
+        "embedding_cpu": embedding_cpu,
         "runs": concurrency,
         "completed": sum(status == "completed" for _, status in outcomes),
         "per_run": sorted(w for w, _ in outcomes),

