@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from brain.store import DOCUMENTS_PARAM
 from executions.budgets import release_holds
 from executions.liveness import gone_from_this_host
 from executions.models import BudgetAccount, BudgetHold, Execution
@@ -29,6 +31,8 @@ UNFINISHED = (Execution.Status.PENDING, Execution.Status.RUNNING, Execution.Stat
 WAITING = (Execution.Status.PAUSED, Execution.Status.AWAITING_APPROVAL)
 # A hold no run claims (a direct agent run's) is surely stale after this long.
 UNOWNED_HOLD_AGE = timedelta(hours=1)
+# A run's brain documents are made by its process within minutes of its end.
+DOCUMENTS_DEADLINE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class CleanupReport:
     orphans: int = 0
     released_holds: int = 0
     resumed: int = 0
+    documents_interrupted: int = 0
 
 
 def heartbeat_deadline() -> timedelta:
@@ -172,6 +177,39 @@ def _purge(statuses: tuple[str, ...], since: str, days: int) -> int:
     return deleted
 
 
+def interrupt_abandoned_documents(*, assume_stopped: bool = False) -> int:
+    """Ended runs whose brain documents still say "preparing" though no process is
+    making them: their process on this host is gone, they ended over DOCUMENTS_DEADLINE
+    ago, or (`assume_stopped`) they carry no process marker. They are marked
+    "interrupted", which the monitor shows with how to remake them (`brain_prepare`)."""
+    stale_before = timezone.now() - DOCUMENTS_DEADLINE
+    runs = Execution.objects.filter(
+        kind=Execution.Kind.ORCHESTRATION, **{f"params__{DOCUMENTS_PARAM}__status": "preparing"}
+    ).exclude(status__in=UNFINISHED)
+    marked = 0
+    for run in runs.only("pk", "worker", "updated_at"):
+        abandoned = (
+            (assume_stopped and not run.worker)
+            or gone_from_this_host(run.worker)
+            or run.updated_at < stale_before
+        )
+        if abandoned and _interrupt_documents(run.pk):
+            marked += 1
+    return marked
+
+
+@transaction.atomic
+def _interrupt_documents(pk: int) -> bool:
+    """Conditional, like every change here: documents that became ready meanwhile stay."""
+    run = Execution.objects.select_for_update().only("params").filter(pk=pk).first()
+    state = (run.params or {}).get(DOCUMENTS_PARAM) if run is not None else None
+    if run is None or not isinstance(state, dict) or state.get("status") != "preparing":
+        return False
+    run.params = {**run.params, DOCUMENTS_PARAM: {**state, "status": "interrupted"}}
+    run.save(update_fields=["params"])
+    return True
+
+
 def cleanup(*, assume_stopped: bool = False) -> CleanupReport:
     """`assume_stopped` (a single server about to start): also fail runs recorded
     without a process marker. Runs of live processes (a CLI run beside the server)
@@ -186,4 +224,5 @@ def cleanup(*, assume_stopped: bool = False) -> CleanupReport:
         orphans=fail_orphans(),
         released_holds=release_stale_holds(),
         purged=purge_old_executions(),
+        documents_interrupted=interrupt_abandoned_documents(assume_stopped=assume_stopped),
     )

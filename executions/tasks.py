@@ -41,6 +41,7 @@ def cleanup_runs_task() -> dict[str, int]:
         "orphans": report.orphans,
         "releasedHolds": report.released_holds,
         "purged": report.purged,
+        "documentsInterrupted": report.documents_interrupted,
     }
 
 

@@ -229,3 +229,41 @@ def test_budget_held_by_a_run_that_ended_is_given_back() -> None:
     account = BudgetAccount.objects.get(key="project:9:today")
     assert (account.reserved_tokens, account.reserved_micros) == (0, 0)
     assert not BudgetHold.objects.exists()
+
+
+def preparing_documents(worker: str, ended_ago: timedelta = timedelta(0)) -> Execution:
+    run = top_run("completed", kind="orchestration", worker=worker, silent_for=ended_ago)
+    Execution.objects.filter(pk=run.pk).update(
+        params={"brainDocuments": {"status": "preparing", "entities": 2}}
+    )
+    return run
+
+
+def documents_status(run: Execution) -> str:
+    run.refresh_from_db()
+    return str(run.params["brainDocuments"]["status"])
+
+
+def test_documents_left_preparing_by_a_gone_process_are_marked_interrupted() -> None:
+    abandoned = preparing_documents(dead_worker())
+    stale = preparing_documents("elsewhere:1", ended_ago=timedelta(hours=2))
+    live = preparing_documents(this_process())
+    elsewhere = preparing_documents("elsewhere:1", ended_ago=timedelta(minutes=5))
+
+    report = cleanup()
+
+    assert report.documents_interrupted == 2
+    assert documents_status(abandoned) == documents_status(stale) == "interrupted"
+    assert documents_status(live) == documents_status(elsewhere) == "preparing"
+    abandoned.refresh_from_db()
+    assert abandoned.params["brainDocuments"]["entities"] == 2
+
+
+def test_at_server_start_documents_of_runs_without_a_process_marker_are_interrupted() -> None:
+    unmarked = preparing_documents("")
+    live = preparing_documents(this_process())
+
+    cleanup(assume_stopped=True)
+
+    assert documents_status(unmarked) == "interrupted"
+    assert documents_status(live) == "preparing"

@@ -33,5 +33,7 @@ class Command(BaseCommand):
             f"interrupted runs marked failed: {report.interrupted}; "
             f"runs left behind by a finished orchestration: {report.orphans}; "
             f"budget holds released: {report.released_holds}; "
+            f"brain documents left unfinished, marked interrupted: "
+            f"{report.documents_interrupted}; "
             f"old runs deleted: {report.purged}."
         )
