@@ -210,3 +210,46 @@ async def test_a_renewal_whose_caller_is_cancelled_still_ends_in_the_lease() -> 
     # The cancelled call holds nothing; the lease it took was used, then given back.
     assert (store.accounts[DAY].spent_tokens, store.accounts[DAY].reserved_tokens) == (100, 0)
     assert store._holds == {}
+
+
+async def test_many_calls_of_one_run_at_once_never_overshoot_its_own_budget() -> None:
+    """Calls that fit the lease are served without its lock; renewals still take it."""
+    store = MemoryBudgetStore()
+    ledger = ledger_on(store, day_tokens=50_000, run_tokens=2_000)
+    rng = random.Random(11)
+    granted: list[int] = []
+
+    async def call() -> None:
+        tokens = rng.randint(50, 300)
+        try:
+            reservation = await ledger.reserve(tokens, None)
+        except AladdinError:
+            return
+        await asyncio.sleep(0)
+        await ledger.settle(reservation, tokens, None)
+        granted.append(tokens)
+
+    await asyncio.gather(*(call() for _ in range(40)))
+    await ledger.aclose()
+
+    assert granted and sum(granted) <= 2_000
+    assert store.accounts["run:r1"].spent_tokens == sum(granted)
+    assert store.accounts[DAY].spent_tokens == sum(granted)
+    assert store.accounts[DAY].reserved_tokens == store.accounts["run:r1"].reserved_tokens == 0
+
+
+async def test_a_call_waits_for_a_renewal_under_way_rather_than_using_the_old_lease() -> None:
+    store = GatedStore()
+    ledger = ledger_on(store)
+    first = asyncio.create_task(ledger.reserve(100, None))  # its renewal waits at the gate
+    await asyncio.sleep(0)
+    second = asyncio.create_task(ledger.reserve(100, None))
+    await asyncio.sleep(0)
+
+    assert not second.done()  # no lease yet: it waits for the renewal, not around it
+    store.gate.set()
+    for reservation in (await first, await second):
+        await ledger.settle(reservation, 100, None)
+    await ledger.aclose()
+
+    assert (store.accounts[DAY].spent_tokens, store.accounts[DAY].reserved_tokens) == (200, 0)
