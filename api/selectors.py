@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,12 +40,10 @@ def _looks_like_uuid(ref: str) -> bool:
 
 def visible_executions(user: Any) -> QuerySet[Execution]:
     """Runs of the user's projects, and project-less runs they started themselves."""
-    if getattr(user, "is_superuser", False):
-        return Execution.objects.all()
-    projects = access.projects_with(user, "execution:read")
-    return Execution.objects.filter(
-        Q(project__in=projects) | Q(project__isnull=True, requested_by_id=user.pk)
-    )
+    conditions = _visibility(user)
+    if not conditions:
+        return Execution.objects.none()
+    return Execution.objects.filter(functools.reduce(operator.or_, conditions))
 
 
 RELATED = ("agent", "department", "project", "conversation", "parent", "root")
@@ -92,8 +92,11 @@ def list_executions(user: Any, filters: dict[str, Any]) -> VisibleRuns:
 
 
 def _visibility(user: Any) -> tuple[Q, ...]:
-    """What `visible_executions` allows, as one condition per project (and one for the
-    user's project-less runs): each is a range of one index, newest first."""
+    """Which runs `user` may read, as one condition per project (and one for the
+    user's project-less runs): each is a range of one index, newest first. None at
+    all for a caller who is not signed in."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
     if getattr(user, "is_superuser", False):
         return (Q(),)
     projects = access.projects_with(user, "execution:read").values_list("pk", flat=True)

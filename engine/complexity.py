@@ -6,12 +6,13 @@ maps each tier to a concrete model name.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
+
+from engine import jsontext
 
 COMPLEX_KEYWORDS: Final = ("analyze", "synthesize", "creative", "comprehensive")
 LONG_TASK_CHARACTERS: Final = 500
@@ -35,7 +36,7 @@ def _context_size(context: Mapping[str, Any] | None) -> int:
     if context is None:
         return 0
     # Compact separators and raw Unicode match JSON.stringify's length.
-    return len(json.dumps(context, separators=(",", ":"), ensure_ascii=False, default=str))
+    return len(jsontext.dumps(context, default=str))
 
 
 def assess_complexity(task: str, context: Mapping[str, Any] | None) -> Complexity:

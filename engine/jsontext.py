@@ -4,8 +4,10 @@ Every LLM call serialises its messages (for the request body and the input-token
 estimate) and every run writes JSON columns; with the standard library that was about
 a tenth of the CPU of 20 orchestrations at once (`make bench` profile). orjson does the
 same in a fraction of the time. Its text is compact, keeps non-ASCII as is, and
-accepts non-string keys (as str); anything it cannot take goes to the standard
-library with the same settings, so behaviour at the edges is json's.
+accepts non-string keys (as str). Where orjson refuses a value (an int beyond 64 bits),
+the standard library with the same settings writes it. Two differences from json:
+NaN and infinities become null (json writes NaN, which is not JSON), and datetimes,
+dataclasses and UUIDs are written rather than refused.
 """
 
 from __future__ import annotations

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.utils import timezone
 
+from engine.per_loop import PerLoop
 from executions.models import Execution
 
 logger = logging.getLogger(__name__)
@@ -99,14 +99,9 @@ class CancelListener:
                 await watched.orchestrator.cancel_department(slug)
 
 
-_listeners: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CancelListener] = (
-    weakref.WeakKeyDictionary()
-)
+_listeners: PerLoop[CancelListener] = PerLoop(CancelListener)
 
 
 def listener() -> CancelListener:
     """The running loop's listener (a Celery task's asyncio.run gets its own)."""
-    loop = asyncio.get_running_loop()
-    if loop not in _listeners:
-        _listeners[loop] = CancelListener()
-    return _listeners[loop]
+    return _listeners.get()

@@ -13,7 +13,6 @@ import contextlib
 import functools
 import logging
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
+from engine.per_loop import PerLoop
 from executions.fixed_sql import insert_rows, unsaved_row
 from executions.models import Execution, ExecutionEvent
 from executions.run_writes import RunOp, write_runs
@@ -74,7 +74,7 @@ class DjangoEventSink:
     ) -> int:
         loop = asyncio.get_running_loop()
         pending = _Pending(self, root_id, type, payload, source_id, loop.create_future())
-        _writer(loop).submit(pending)
+        _writers.get().submit(pending)
         event = await pending.done
         return event.sequence
 
@@ -110,7 +110,7 @@ class _EventWriter:
     run whose row is not committed; bells ring after both."""
 
     def __init__(self) -> None:
-        # No reference to the loop: it is this writer's weak key in _WRITERS.
+        # No reference to the loop: it is this writer's weak key in _writers.
         self._queue: list[_Pending] = []
         self._runs: list[RunOp] = []
         self._barriers: list[asyncio.Future[None]] = []
@@ -180,32 +180,16 @@ class _EventWriter:
             del self._ringing[root_id]
 
 
-_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _EventWriter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-_last_writer: list[tuple[weakref.ref[asyncio.AbstractEventLoop], _EventWriter]] = []
-
-
-def _writer(loop: asyncio.AbstractEventLoop) -> _EventWriter:
-    # The last loop's writer first: every run write and event asks, nearly always
-    # from the same loop, and the weak dictionary's lookup showed in profiles.
-    if _last_writer and _last_writer[0][0]() is loop:
-        return _last_writer[0][1]
-    if loop not in _WRITERS:
-        _WRITERS[loop] = _EventWriter()
-    _last_writer[:] = [(weakref.ref(loop), _WRITERS[loop])]
-    return _WRITERS[loop]
+_writers: PerLoop[_EventWriter] = PerLoop(lambda: _EventWriter())
 
 
 async def flush_writes() -> None:
     """Commit everything this event loop's recorders and sinks have queued."""
-    await _writer(asyncio.get_running_loop()).flush()
+    await _writers.get().flush()
 
 
 def queue_run_write(op: RunOp) -> None:
-    _writer(asyncio.get_running_loop()).submit_run(op)
+    _writers.get().submit_run(op)
 
 
 def _write_all(runs: list[RunOp], batch: list[_Pending]) -> None:

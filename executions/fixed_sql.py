@@ -69,7 +69,7 @@ def insert_rows(rows: Sequence[Model]) -> None:
         return
     model = type(rows[0])
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
-    fields = _insert_fields(model, db.vendor)
+    fields = _insert_fields(model)
     converters = [_converter(f, db.vendor) for f in fields]
     size = max(1, db.ops.bulk_batch_size(list(fields), list(rows)))
     pk = model._meta.pk
@@ -157,7 +157,7 @@ def _identity_type(field: Any, vendor: str) -> type | None:
     if isinstance(target, DateTimeField) and vendor == "postgresql":
         return datetime  # psycopg takes aware datetimes as they are
     if isinstance(target, IntegerField | AutoField | BigAutoField) and vendor == "sqlite":
-        return int  # PostgreSQL's wrap ints in sized types: Django's path does that
+        return int  # on PostgreSQL Django wraps ints in sized types: its path does that
     return None
 
 
@@ -173,26 +173,31 @@ def _sqlite_datetime(django: Converter) -> Converter:
     return convert
 
 
+def table_of(model: type[Model]) -> str:
+    """The model's table name, quoted for this database, for SQL written by hand."""
+    return _quoted(model._meta.db_table)
+
+
 def _quoted(name: str | None) -> str:
     assert name is not None  # concrete fields always have a column
     return str(connection.ops.quote_name(name))
 
 
-# The caches are keyed by the database vendor too: quoting and placeholders are its.
+# The SQL caches are keyed by the database vendor too: quoting is its.
 @functools.cache
-def _insert_fields(model: type[Model], vendor: str) -> tuple[Field[Any, Any], ...]:
+def _insert_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
 @functools.cache
 def _insert_sql(model: type[Model], vendor: str, count: int) -> str:
-    fields = _insert_fields(model, vendor)
+    fields = _insert_fields(model)
     columns = ", ".join(_quoted(f.column) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     pk = model._meta.pk
     assert pk is not None
     return (
-        f"INSERT INTO {_quoted(model._meta.db_table)} ({columns}) "
+        f"INSERT INTO {table_of(model)} ({columns}) "
         f"VALUES {', '.join([one] * count)} RETURNING {_quoted(pk.column)}"
     )
 
@@ -211,7 +216,7 @@ def _update_sql(
     if condition is not None:
         name, count = condition
         where += f" AND {_column(meta, name)} IN ({', '.join(['%s'] * count)})"
-    return f"UPDATE {_quoted(meta.db_table)} SET {assignments} WHERE {where}"
+    return f"UPDATE {table_of(model)} SET {assignments} WHERE {where}"
 
 
 def _column(meta: Any, name: str) -> str:

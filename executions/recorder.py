@@ -84,7 +84,7 @@ class DjangoRunRecorder:
             worker=this_process() if standalone else "",
             **(running or {"status": Execution.Status.PENDING}),
         )
-        self._queue(
+        queue_run_write(
             RunOp(
                 key,
                 self.rows,
@@ -102,12 +102,14 @@ class DjangoRunRecorder:
             self._roots.add(run.root_id)
         return key
 
-    def _queue(self, op: RunOp) -> None:
-        queue_run_write(op)
-
     def _started_row(self, op: RunOp) -> None:
         if op.moved and op.row is not None:
             self._facts[op.execution_id] = (op.row.agent_id, op.row.kind, op.row.department_id)
+
+    def _facts_of(self, op: RunOp) -> tuple[int | None, str, int | None] | None:
+        """(agent, kind, department) of the op's run: as started here, or as read back
+        with its row id by the writer (a run this recorder did not start)."""
+        return self._facts.get(op.execution_id) or op.facts
 
     async def flush(self) -> None:
         """Until every write queued so far (this loop's, this recorder's included) is
@@ -147,7 +149,7 @@ class DjangoRunRecorder:
         """Queue one conditional UPDATE: the row moves to `status` only from an
         `allowed` status, so no later writer can overwrite a final one. `after` hears
         whether it moved, once committed."""
-        self._queue(
+        queue_run_write(
             RunOp(
                 execution_id,
                 self.rows,
@@ -200,7 +202,7 @@ class DjangoRunRecorder:
             await self.flush_metrics()
 
     def _count_run(self, op: RunOp, result: RunFinish, elapsed_ms: int, now: Any) -> None:
-        facts = self._facts.get(op.execution_id) or op.facts
+        facts = self._facts_of(op)
         if facts is None:
             return
         agent_pk, kind, department_pk = facts
@@ -246,11 +248,11 @@ class DjangoRunRecorder:
         )
 
         def reviewed(op: RunOp) -> None:
-            facts = self._facts.get(execution_id) or op.facts
+            facts = self._facts_of(op)
             if op.moved and facts is not None and facts[0] is not None and "overall" in scores:
                 self._tally.agent_review(facts[0], scores["overall"])
 
-        self._queue(RunOp(execution_id, self.rows, fields=fields, after=reviewed))
+        queue_run_write(RunOp(execution_id, self.rows, fields=fields, after=reviewed))
         if self._roots_ended or execution_id not in self._folded:
             await self.flush_metrics()
 

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from agents.models import Agent
 from departments.models import Department
+from executions.fixed_sql import table_of
 
 
 @dataclass
@@ -71,7 +72,7 @@ class MetricsTally:
         The statements are fixed SQL text with parameters: building them through the
         ORM (seven arithmetic F-expressions a row) cost about 15% of the CPU of 20
         orchestrations at once (`make bench` profile)."""
-        agents, departments = _table(Agent), _table(Department)
+        agents, departments = table_of(Agent), table_of(Department)
         with transaction.atomic(), connection.cursor() as cursor:
             for pk in sorted(self.agents):
                 assignments, params = _agent_update(self.agents[pk])
@@ -81,10 +82,6 @@ class MetricsTally:
                     )
             for pk in sorted(self.departments):
                 cursor.execute(_runs_sql(departments), [*_run_params(self.departments[pk]), pk])
-
-
-def _table(model: Any) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
 
 
 # Each right-hand side reads the row's values from before the UPDATE (SQL's rule, as

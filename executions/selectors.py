@@ -35,7 +35,10 @@ CONTAINER_KINDS = (Execution.Kind.ORCHESTRATION, Execution.Kind.DEPARTMENT)
 
 
 def orchestrator_agent() -> Agent:
-    agent = team_rows().orchestrator
+    return _required(team_rows().orchestrator)
+
+
+def _required(agent: Agent | None) -> Agent:
     if agent is None:
         raise AladdinError(
             ErrorType.VALIDATION_ERROR,
@@ -111,13 +114,13 @@ def _with_averages(
     agent: Agent,
     project: Project | None,
     averages: dict[int | str, Average],
-    times: dict[tuple[str, int], float] | None = None,
-    tiers: tuple[tuple[ModelTier, str], ...] | None = None,
+    times: dict[tuple[str, int], float],
+    tiers: tuple[tuple[ModelTier, str], ...],
 ) -> AgentSpec:
     """The agent's spec with what a run of it costs: its own average, else the
     estimate set in the admin (estimated tokens per run), else its role's average."""
     spec = agent_spec(agent, project, tiers)
-    if times is not None and ("agent", agent.pk) in times:
+    if ("agent", agent.pk) in times:
         spec = replace(spec, average_execution_ms=times[("agent", agent.pk)])
     found = averages.get(agent.pk)
     if found is None and agent.estimated_tokens_per_run:
@@ -147,9 +150,7 @@ def team_for(project: Project | None) -> Team:
     departments = []
     averages = cached_run_averages()
     rows = team_rows()
-    if rows.orchestrator is None:
-        orchestrator_agent()  # raises the error that says what to do
-    assert rows.orchestrator is not None
+    orchestrator = _required(rows.orchestrator)
     times, tiers = _mean_times(), tier_models(project)
     by_department: dict[int, list[Agent]] = {}
     for agent in rows.agents:
@@ -173,7 +174,7 @@ def team_for(project: Project | None) -> Team:
             )
         )
     return Team(
-        orchestrator=_with_averages(rows.orchestrator, project, averages, times, tiers),
+        orchestrator=_with_averages(orchestrator, project, averages, times, tiers),
         departments=tuple(departments),
     )
 

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-import weakref
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
@@ -35,6 +34,7 @@ from engine.orchestrator import (
     Orchestrator,
     Team,
 )
+from engine.per_loop import PerLoop
 from engine.priority import PrioritySlots
 from executions.cancel_listener import listener as cancel_listener
 from executions.events import DjangoEventSink, flush_writes
@@ -208,17 +208,14 @@ def _setup_error(exc: Exception) -> dict[str, Any]:
     ).to_dict()
 
 
-_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PrioritySlots] = (
-    weakref.WeakKeyDictionary()
+_slots: PerLoop[PrioritySlots] = PerLoop(
+    lambda: PrioritySlots(settings.ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS)
 )
 
 
 def process_slots() -> PrioritySlots:
     """The orchestration slots of this process (of its event loop)."""
-    loop = asyncio.get_running_loop()
-    if loop not in _SLOTS:
-        _SLOTS[loop] = PrioritySlots(settings.ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS)
-    return _SLOTS[loop]
+    return _slots.get()
 
 
 @contextlib.asynccontextmanager
@@ -294,16 +291,11 @@ def beat_queued(execution_ids: list[str]) -> set[str]:
     return cancelled
 
 
-_QUEUED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, QueuedRuns] = (
-    weakref.WeakKeyDictionary()
-)
+_queued: PerLoop[QueuedRuns] = PerLoop(QueuedRuns)
 
 
 def queued_runs() -> QueuedRuns:
-    loop = asyncio.get_running_loop()
-    if loop not in _QUEUED:
-        _QUEUED[loop] = QueuedRuns()
-    return _QUEUED[loop]
+    return _queued.get()
 
 
 async def _run_claimed(root: Execution) -> dict[str, Any]:

@@ -163,3 +163,17 @@ def test_a_superuser_pages_through_every_run_newest_first(project: Project) -> N
 
     assert first["count"] == second["count"] == 5
     assert [r["executionId"] for r in first["results"] + second["results"]] == made[::-1]
+
+
+def test_a_caller_not_signed_in_sees_no_run_not_even_one_nobody_requested(
+    project: Project,
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from api.selectors import list_executions, visible_executions
+
+    Execution.objects.create(kind="orchestration", project=None, prompt="nobody's")
+    tree(project)
+
+    assert list_executions(AnonymousUser(), {}).page(20, 0) == ([], 0)
+    assert not visible_executions(AnonymousUser()).exists()

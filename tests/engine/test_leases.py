@@ -153,6 +153,17 @@ async def test_a_refusal_counts_another_runs_unused_lease_as_reserved() -> None:
     assert (store.accounts[DAY].spent_tokens, store.accounts[DAY].reserved_tokens) == (100, 0)
 
 
+async def one_call(ledger: BudgetLedger, tokens: int, granted: list[int]) -> None:
+    """Reserve, let other tasks run, then spend it all; a refused call spends nothing."""
+    try:
+        reservation = await ledger.reserve(tokens, None)
+    except AladdinError:
+        return
+    await asyncio.sleep(0)
+    await ledger.settle(reservation, tokens, None)
+    granted.append(tokens)
+
+
 async def test_runs_drawing_at_once_on_one_account_never_jointly_overshoot_it() -> None:
     store = MemoryBudgetStore()
     rng = random.Random(7)
@@ -162,14 +173,7 @@ async def test_runs_drawing_at_once_on_one_account_never_jointly_overshoot_it() 
         ledger = ledger_on(store, day_tokens=5_000, holder=holder)
         try:
             for _ in range(20):
-                tokens = rng.randint(50, 400)
-                try:
-                    reservation = await ledger.reserve(tokens, None)
-                except AladdinError:
-                    continue
-                await asyncio.sleep(0)
-                await ledger.settle(reservation, tokens, None)
-                granted.append(tokens)
+                await one_call(ledger, rng.randint(50, 400), granted)
         finally:
             await ledger.aclose()
 
@@ -219,17 +223,7 @@ async def test_many_calls_of_one_run_at_once_never_overshoot_its_own_budget() ->
     rng = random.Random(11)
     granted: list[int] = []
 
-    async def call() -> None:
-        tokens = rng.randint(50, 300)
-        try:
-            reservation = await ledger.reserve(tokens, None)
-        except AladdinError:
-            return
-        await asyncio.sleep(0)
-        await ledger.settle(reservation, tokens, None)
-        granted.append(tokens)
-
-    await asyncio.gather(*(call() for _ in range(40)))
+    await asyncio.gather(*(one_call(ledger, rng.randint(50, 300), granted) for _ in range(40)))
     await ledger.aclose()
 
     assert granted and sum(granted) <= 2_000
