@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aladdin.settings")
 
@@ -20,3 +20,11 @@ def refuse_to_start_without_encryption_key(**kwargs: Any) -> None:
     from aladdin.checks import refuse_to_start_without_encryption_key as refuse
 
     refuse()
+
+
+@worker_process_init.connect
+def freeze_start_up_objects(**kwargs: Any) -> None:
+    """A pool process starts with Django loaded: keep that out of every collection."""
+    from aladdin.heap import freeze_start_up_objects as freeze
+
+    freeze()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -48,9 +49,16 @@ async def warm_up() -> None:
         await asyncio.to_thread(litellm_module)
 
 
-def warm_up_in_background() -> None:
-    """For servers: start importing litellm at boot instead of on the first request."""
-    threading.Thread(target=litellm_module, name="litellm-import", daemon=True).start()
+def warm_up_in_background(then: Callable[[], None] | None = None) -> None:
+    """For servers: start importing litellm at boot instead of on the first request,
+    and run `then` once it is imported."""
+
+    def warm_up_then() -> None:
+        litellm_module()
+        if then is not None:
+            then()
+
+    threading.Thread(target=warm_up_then, name="litellm-import", daemon=True).start()
 
 
 def is_demo(model: str) -> bool:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from api.serializers.common import PageIn, ProjectRefField
@@ -138,6 +142,61 @@ class ExecutionOut(serializers.Serializer):
     overallScore = serializers.FloatField(source="overall_score", allow_null=True)
     decision = serializers.CharField()
     errorType = serializers.CharField(source="error_type")
+
+
+def execution_summaries(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """ExecutionOut's rendering of the executions list's rows, built directly.
+
+    The rows are the flat `values()` rows of `api.selectors.VisibleRuns.page` (None
+    where a related run, agent or project is missing). DRF's per-field machinery cost 1.8 ms
+    of a page of 50 that took about 9 ms; a test holds the two renderings alike."""
+    zone = timezone.get_current_timezone()
+    return [
+        {
+            "executionId": str(row["execution_id"]),
+            "kind": row["kind"],
+            "status": row["status"],
+            "agentId": row["agent__agent_id"],
+            "agentVersion": row["agent_version"],
+            "department": row["department__slug"],
+            "projectId": _text_or_none(row["project__uid"]),
+            "conversationId": _text_or_none(row["conversation__conversation_id"]),
+            "parentId": _text_or_none(row["parent_run"]),
+            "rootId": _text_or_none(row["root_run"]),
+            "model": row["model"],
+            "createdAt": _moment(row["created_at"], zone),
+            "startedAt": _moment(row["started_at"], zone),
+            "completedAt": _moment(row["completed_at"], zone),
+            "executionTime": row["execution_time"],
+            "tokenUsage": {
+                "input": row["input_tokens"],
+                "output": row["output_tokens"],
+                "total": row["total_tokens"],
+            },
+            "cost": _float_or_none(row["cost"]),
+            "overallScore": row["overall_score"],
+            "decision": row["decision"],
+            "errorType": row["error_type"],
+        }
+        for row in rows
+    ]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _float_or_none(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _moment(value: datetime | None, zone: tzinfo) -> str | None:
+    """As DRF's DateTimeField renders an aware time: in the current zone, ISO 8601,
+    with UTC written "Z"."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ToolCallOut(serializers.Serializer):

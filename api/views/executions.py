@@ -9,7 +9,12 @@ from rest_framework.views import APIView
 
 from api import selectors
 from api.serializers.common import page_of, page_serializer
-from api.serializers.executions import ExecutionDetailOut, ExecutionOut, ListExecutionsQuery
+from api.serializers.executions import (
+    ExecutionDetailOut,
+    ExecutionOut,
+    ListExecutionsQuery,
+    execution_summaries,
+)
 from api.views.common import E400, READ_ERRORS, query, uuid_or_400
 
 ExecutionPage = page_serializer("ExecutionPage", ExecutionOut)
@@ -30,7 +35,7 @@ class ExecutionListView(APIView):
             runs = runs.narrow(project=project)
         limit, offset = filters["limit"], filters["offset"]
         page, count = runs.page(limit, offset)
-        return Response(page_of(ExecutionOut(page, many=True).data, count, limit, offset))
+        return Response(page_of(execution_summaries(page), count, limit, offset))
 
 
 class ExecutionDetailView(APIView):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -20,7 +22,7 @@ from api import selectors
 from api.serializers.executions import ExecutionOut
 from brain import access
 from brain.models import Project
-from executions.models import Execution, ExecutionEvent
+from executions.models import Conversation, Execution, ExecutionEvent
 from tests import factories
 from tests.api.test_executions import tree
 
@@ -72,16 +74,30 @@ def test_a_status_poll_lists_only_events_after_since_but_counts_progress_from_al
     assert set(body["events"][0]) == {"sequence", "type", "timestamp", "payload"}
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles"])
 def test_the_executions_list_renders_each_run_as_its_serializer_renders_the_model(
-    as_role: Role, project: Project
+    as_role: Role, project: Project, settings: Any, zone: str
 ) -> None:
+    settings.TIME_ZONE = zone
     root = tree(project)
+    finished(root)
     orphan = Execution.objects.create(kind="agent", status="failed", error_type="timeout")
     body = as_role("viewer").get("/api/executions?limit=500").json()
     runs = Execution.objects.filter(root=root).select_related(*selectors.RELATED)
     expected = {str(run.execution_id): dict(ExecutionOut(run).data) for run in runs}
     assert {row["executionId"]: row for row in body["results"]} == expected
     assert str(orphan.execution_id) not in expected  # not the caller's: not listed
+    assert any(row["conversationId"] and row["cost"] for row in body["results"])
+
+
+def finished(root: Execution) -> None:
+    """Every field the list shows filled in on the root: times, cost, conversation."""
+    started = timezone.now() - timedelta(minutes=3)
+    root.conversation = Conversation.objects.create(project=root.project, title="Villains")
+    root.started_at, root.completed_at = started, started + timedelta(seconds=95, microseconds=7)
+    root.cost, root.overall_score, root.decision = 0.0123, 84.5, "approved"
+    root.model, root.agent_version, root.execution_time = "gpt-4o-mini", "3", 95000
+    root.save()
 
 
 def test_runs_outside_the_callers_projects_answer_404_on_status(
