@@ -209,6 +209,16 @@ async def workloads(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def start_up_as_the_server_does() -> None:
+    """What aladdin/asgi.py does at start: import litellm, then freeze what start-up
+    made out of the garbage collector's reach."""
+    from agents.llm.client import litellm_module
+    from aladdin.heap import freeze_start_up_objects
+
+    litellm_module()
+    freeze_start_up_objects()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--server", required=True, help="fake server root URL")
@@ -228,6 +238,7 @@ def main() -> None:
     )
     common.setup_django(f"{args.server}/L0/v1", database_url=database_url)
     prepare_project()
+    start_up_as_the_server_does()
     report = asyncio.run(workloads(args))
     print(json.dumps(report))
     sys.stdout.flush()
