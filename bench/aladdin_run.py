@@ -210,12 +210,12 @@ async def workloads(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def start_up_as_the_server_does() -> None:
-    """What aladdin/asgi.py does at start: import litellm, then freeze what start-up
-    made out of the garbage collector's reach."""
-    from agents.llm.client import litellm_module
+    """What aladdin/asgi.py does at start: import litellm if the default model needs
+    it, then freeze what start-up made out of the garbage collector's reach."""
+    from agents.llm.client import warm_up_blocking
     from aladdin.heap import freeze_start_up_objects
 
-    litellm_module()
+    warm_up_blocking()
     freeze_start_up_objects()
 
 

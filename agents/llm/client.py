@@ -38,23 +38,34 @@ def litellm_module() -> Any:
     return _litellm
 
 
-async def warm_up() -> None:
-    """Import litellm in a worker thread, so its ~3-5 s import never blocks the loop.
-    Skipped when the fast path serves the default model (agents/llm/openai_fast.py):
-    then litellm is imported only if an agent uses another provider."""
+def litellm_needed_at_start() -> bool:
+    """Whether the site's default model goes through litellm. Not when the fast path
+    serves it (agents/llm/openai_fast.py): then litellm (about 1.7 s and 170 MB) is
+    imported only if an agent uses another provider."""
     from agents.llm.openai_fast import handles
 
     fast = settings.ALADDIN_LLM_CLIENT == "fast" and handles(settings.ALADDIN_DEFAULT_MODEL)
-    if _litellm is None and not fast:
+    return not fast
+
+
+def warm_up_blocking() -> None:
+    """Import litellm now if the default model needs it."""
+    if _litellm is None and litellm_needed_at_start():
+        litellm_module()
+
+
+async def warm_up() -> None:
+    """Import litellm in a worker thread, so its import never blocks the loop."""
+    if _litellm is None and litellm_needed_at_start():
         await asyncio.to_thread(litellm_module)
 
 
 def warm_up_in_background(then: Callable[[], None] | None = None) -> None:
-    """For servers: start importing litellm at boot instead of on the first request,
-    and run `then` once it is imported."""
+    """For servers: import litellm at boot when the default model needs it, instead
+    of on the first request, and run `then` once that is done."""
 
     def warm_up_then() -> None:
-        litellm_module()
+        warm_up_blocking()
         if then is not None:
             then()
 

@@ -6,11 +6,13 @@ import gc
 import threading
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from agents.llm.client import warm_up_in_background
+from agents.llm.client import litellm_needed_at_start, warm_up_in_background
 from aladdin.heap import freeze_start_up_objects
+from aladdin.settings import DEMO_MODEL
 
 
 class Node:
@@ -40,7 +42,8 @@ def test_start_up_objects_are_frozen_and_later_cycles_are_still_collected() -> N
     assert probe() is None
 
 
-def test_the_server_warm_up_runs_its_follow_up_once_litellm_is_imported() -> None:
+def test_the_server_warm_up_imports_litellm_then_runs_its_follow_up(settings: Any) -> None:
+    settings.ALADDIN_LLM_CLIENT = "litellm"
     imported = threading.Event()
 
     def follow_up() -> None:
@@ -51,3 +54,20 @@ def test_the_server_warm_up_runs_its_follow_up_once_litellm_is_imported() -> Non
 
     warm_up_in_background(then=follow_up)
     assert imported.wait(timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("client", "model", "needed"),
+    [
+        ("fast", "openai/gpt-4o-mini", False),
+        ("fast", "openrouter/anthropic/claude-3.5-sonnet", False),
+        ("fast", "anthropic/claude-3-5-sonnet-latest", True),
+        ("fast", DEMO_MODEL, True),
+        ("litellm", "openai/gpt-4o-mini", True),
+    ],
+)
+def test_litellm_is_imported_at_start_only_for_a_default_model_it_serves(
+    settings: Any, client: str, model: str, needed: bool
+) -> None:
+    settings.ALADDIN_LLM_CLIENT, settings.ALADDIN_DEFAULT_MODEL = client, model
+    assert litellm_needed_at_start() is needed
