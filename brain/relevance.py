@@ -8,6 +8,7 @@ character or scene is embedded once per process until it changes.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,8 @@ MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
 # Past about 500 tokens E5 stops reading, and time grows with length.
 QUERY_CHARS = 2000
 _vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+# Texts being embedded now, each with the future that resolves when its vector is in.
+_in_flight: dict[str, asyncio.Future[None]] = {}
 
 
 class Canon:
@@ -118,9 +121,7 @@ def needs_choosing(context: dict[str, Any]) -> bool:
 async def _passage_vectors(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """One unit-length float32 row per text, embedded at most once per process."""
     key = embedder.name + "\x00"
-    missing = sorted({t for t in texts if key + t not in _vectors})
-    for found_text, vector in zip(missing, await embedder.embed_passages(missing), strict=True):
-        _vectors[key + found_text] = _unit(vector)
+    await _embed_missing(embedder, key, set(texts))
     rows = []
     for t in texts:
         _vectors.move_to_end(key + t)
@@ -128,6 +129,40 @@ async def _passage_vectors(embedder: Embedder, texts: Sequence[str]) -> np.ndarr
     while len(_vectors) > CACHE_SIZE:
         _vectors.popitem(last=False)
     return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+async def _embed_missing(embedder: Embedder, key: str, texts: set[str]) -> None:
+    """Embed the texts not cached yet. A text another caller is embedding right now
+    is waited for, not embedded again: an orchestration's judges start together and
+    find the same new canon entities missing at once (20 requests had embedded each
+    new character 20 times)."""
+    loop = asyncio.get_running_loop()
+    mine: list[str] = []
+    others: set[asyncio.Future[None]] = set()
+    for text in sorted(texts):
+        if key + text in _vectors:
+            continue
+        pending = _in_flight.get(key + text)
+        if pending is not None and pending.get_loop() is loop:
+            others.add(pending)
+        else:
+            mine.append(text)
+    if mine:
+        done = loop.create_future()
+        _in_flight.update(dict.fromkeys((key + text for text in mine), done))
+        try:
+            vectors = await embedder.embed_passages(mine)
+            for text, vector in zip(mine, vectors, strict=True):
+                _vectors[key + text] = _unit(vector)
+        finally:
+            for text in mine:
+                if _in_flight.get(key + text) is done:
+                    del _in_flight[key + text]
+            done.set_result(None)
+    if others:
+        await asyncio.wait(others)  # not gather: this caller's cancellation stays its own
+        # The caller that embedded them failed or was cancelled: embed what is left.
+        await _embed_missing(embedder, key, {t for t in texts if key + t not in _vectors})
 
 
 def _unit(vector: Sequence[float]) -> np.ndarray:

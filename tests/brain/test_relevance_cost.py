@@ -68,3 +68,25 @@ async def test_an_embedding_completes_while_the_default_executor_is_busy() -> No
     finally:
         release.set()
         await blocked
+
+
+async def test_runs_ranking_the_same_new_canon_at_once_embed_each_entity_once() -> None:
+    # An orchestration's runs start together, and every judge finds the canon's new
+    # entities missing at the same moment: one of them embeds, the others wait.
+    project = await asyncio.to_thread(factories.project)
+    for index in range(12):
+        await asyncio.to_thread(
+            factories.character,
+            project,
+            name=f"Deckhand {index}",
+            description=f"Hauls nets on trawler number {index}.",
+        )
+    before = embedded()
+
+    contexts = await asyncio.gather(
+        *(relevant_context(project.pk, f"judge {n}: the trawler at dawn") for n in range(8))
+    )
+
+    canon_texts, query_texts = 12, 8
+    assert embedded() - before == canon_texts + query_texts
+    assert all(len(context["characters"]) == 10 for context in contexts)
