@@ -48,15 +48,19 @@ def litellm_needed_at_start() -> bool:
     return not fast
 
 
+def _import_pending() -> bool:
+    return _litellm is None and litellm_needed_at_start()
+
+
 def warm_up_blocking() -> None:
     """Import litellm now if the default model needs it."""
-    if _litellm is None and litellm_needed_at_start():
+    if _import_pending():
         litellm_module()
 
 
 async def warm_up() -> None:
-    """Import litellm in a worker thread, so its import never blocks the loop."""
-    if _litellm is None and litellm_needed_at_start():
+    """The same in a worker thread, so the import never blocks the loop."""
+    if _import_pending():
         await asyncio.to_thread(litellm_module)
 
 
