@@ -7,6 +7,11 @@ added for the benchmark's shape: an array whose items start with an enum field (
 plan's departments, a head's specialists) gets one item per enum value, so every
 system fans out to all 6 departments and all 4 specialists of each.
 
+Every answer is new: each "[fake] ..." string gets the answer's number, so no two
+outputs, entities or documents are the same text. Real answers differ from request
+to request; identical ones would let anything cached by text (query vectors, canon
+vectors, brain documents) look free.
+
 The latency is part of the URL, so one server serves every workload:
 `http://127.0.0.1:PORT/L200/v1` answers after 200 ms. `GET /stats` returns the
 number of chat requests and the bytes received so far.
@@ -17,7 +22,6 @@ number of chat requests and the bytes received so far.
 from __future__ import annotations
 
 import asyncio
-import copy
 import itertools
 import json
 import sys
@@ -35,6 +39,7 @@ from tests.support.fake_llm import completion_json, default_reply, json_reply
 
 STATS = {"requests": 0, "bytes": 0}
 _IDS = itertools.count(1)
+_ANSWERS = itertools.count(1)
 # Sampling a schema costs more than the rest of a request, and the same schemas repeat.
 _SAMPLES: dict[str, Any] = {}
 
@@ -62,7 +67,19 @@ def reply_for(body: Mapping[str, Any]) -> Any:
     key = json.dumps(schema, sort_keys=True)
     if key not in _SAMPLES:
         _SAMPLES[key] = fan_out(schema, sample_from_schema(schema, label="fake"))
-    return json_reply(copy.deepcopy(_SAMPLES[key]))
+    return json_reply(numbered(_SAMPLES[key], next(_ANSWERS)))
+
+
+def numbered(value: Any, number: int) -> Any:
+    """A copy of a sampled instance with the answer's number in every free-text
+    string (the sampler's "[fake] ..." strings; enums and formats are left as they are)."""
+    if isinstance(value, str):
+        return f"{value} n{number}" if value.startswith("[fake]") else value
+    if isinstance(value, list):
+        return [numbered(item, number) for item in value]
+    if isinstance(value, dict):
+        return {name: numbered(item, number) for name, item in value.items()}
+    return value
 
 
 async def chat(request: web.Request) -> web.Response:

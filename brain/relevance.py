@@ -18,15 +18,20 @@ import numpy as np
 
 from brain.context import load_project_context
 from brain.embeddings import Embedder, default_embedder
-from engine.context import entity_text, lexical_similarity, prune_context
+from engine.context import entity_text, lexical_against, lexical_similarity, prune_context
 
 CACHE_SIZE = 5000
 MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
 # Past about 500 tokens E5 stops reading, and time grows with length.
 QUERY_CHARS = 2000
+# The weight of the request's meaning beside an output's words (see relevant_context).
+MEANING_TIE = 1e-6
 _vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 # Texts being embedded now, each with the future that resolves when its vector is in.
 _in_flight: dict[str, asyncio.Future[None]] = {}
+# embed_canon's pass per (project, event loop), and the keys asked for again meanwhile.
+_canon_passes: dict[tuple[int, Any], asyncio.Future[None]] = {}
+_canon_again: set[tuple[int, Any]] = set()
 
 
 class Canon:
@@ -64,15 +69,51 @@ async def load_canon(project_id: int) -> Canon:
     return Canon(await load_project_context(project_id))
 
 
+async def embed_canon(project_id: int, embedder: Embedder | None = None) -> None:
+    """Embed the canon entities this process has not embedded yet, when the canon is
+    large enough to be chosen from. Called once a run has stored its entities, so the
+    next run's first ranking (before its plan, on its critical path) finds them ready.
+
+    Runs ending together ask together: while one pass is running for a project, later
+    callers are folded into a single pass after it (20 runs had loaded and stacked the
+    whole canon 20 times)."""
+    key = (project_id, asyncio.get_running_loop())
+    if key in _canon_passes:
+        _canon_again.add(key)
+        await asyncio.shield(_canon_passes[key])
+        return
+    _canon_passes[key] = asyncio.ensure_future(_embed_canon_passes(key, embedder))
+    await asyncio.shield(_canon_passes[key])
+
+
+async def _embed_canon_passes(key: tuple[int, Any], embedder: Embedder | None) -> None:
+    try:
+        while True:
+            _canon_again.discard(key)
+            canon = await load_canon(key[0])
+            if needs_choosing(canon.full):
+                await _passage_vectors(embedder or default_embedder(), canon.ranked_texts())
+            if key not in _canon_again:
+                return
+    finally:
+        del _canon_passes[key]
+
+
 async def relevant_context(
     project_id: int,
     text: str,
     *,
+    meaning_of: str | None = None,
     embedder: Embedder | None = None,
     canon: Canon | None = None,
 ) -> dict[str, Any]:
     """The project's characters and scenes nearest to `text`. A caller asking many
-    times (an orchestration's judges) passes the canon it loaded once."""
+    times (an orchestration's judges) passes the canon it loaded once.
+
+    With `meaning_of` (a judged output's request), entities are ranked by the words
+    they share with `text` first, and by nearness in meaning to `meaning_of` after:
+    the request is embedded once (its vector is cached) where ranking each output by
+    its own meaning cost one embedding per output, up to 500 tokens each."""
     canon = canon or await load_canon(project_id)
     full = canon.full
     prune = functools.partial(
@@ -88,9 +129,16 @@ async def relevant_context(
     embedder = embedder or default_embedder()
     texts = canon.ranked_texts()
     vectors = await canon.passage_rows(embedder)
-    query = await embedder.embed_query(text[:QUERY_CHARS])
+    query = await embedder.embed_query((meaning_of or text)[:QUERY_CHARS])
     scores = dict(zip(texts, cosines(query, vectors), strict=True))
-    return prune(full, text, similarity=lambda _task, t: scores.get(t, 0.0))
+    if meaning_of is None:
+        return prune(full, text, similarity=lambda _task, t: scores.get(t, 0.0))
+    words = lexical_against(text)
+    # Cosines lie in [-1, 1]: scaled this far down they only order entities whose
+    # shared words tie, however long `text` is.
+    return prune(
+        full, text, similarity=lambda task, t: words(task, t) + MEANING_TIE * scores.get(t, 0.0)
+    )
 
 
 def lexical_pass_decides(

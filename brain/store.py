@@ -61,12 +61,15 @@ class DjangoGraphStore:
         self.prepared: list[PipelineResult] = []
         self._canons: dict[int, asyncio.Future[Canon]] = {}
 
-    async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
+    async def relevant_context(
+        self, project_id: int, text: str, *, meaning_of: str | None = None
+    ) -> dict[str, Any]:
         """Nearest canon to `text`. One store serves one run, which reads its project's
         context once, as it was when the run first asked (its judges ask 24 times)."""
         from brain.relevance import relevant_context
 
-        return await relevant_context(project_id, text, canon=await self._canon(project_id))
+        canon = await self._canon(project_id)
+        return await relevant_context(project_id, text, meaning_of=meaning_of, canon=canon)
 
     async def _canon(self, project_id: int) -> Canon:
         from brain.relevance import load_canon
@@ -113,6 +116,7 @@ class DjangoGraphStore:
         from brain.services import prepare_project
 
         project = await Project.objects.aget(pk=project_id)
+        await self._embed_canon(project_id)
         try:
             results = await prepare_project(project, llm=llm, refs=refs)
         except asyncio.CancelledError:  # the process is stopping: say so, then stop
@@ -125,6 +129,17 @@ class DjangoGraphStore:
             return []
         await self._mark(execution_id, documents_state(results))
         return results
+
+    @staticmethod
+    async def _embed_canon(project_id: int) -> None:
+        """The canon with this run's entities, embedded now rather than by the next
+        run's first ranking. Only a head start: a failure leaves that to the next run."""
+        from brain.relevance import embed_canon
+
+        try:
+            await embed_canon(project_id)
+        except Exception:
+            logger.exception("embedding the canon of project %s failed", project_id)
 
     async def _mark(self, execution_id: str, state: dict[str, Any]) -> None:
         if self.run_row is not None:

@@ -45,7 +45,7 @@ def lexical_similarity(task: str, text: str) -> float:
     return len(wanted & _tokens(text)) / len(wanted)
 
 
-def _lexical_against(task: str) -> Similarity:
+def lexical_against(task: str) -> Similarity:
     """lexical_similarity with the task's words counted once, not once per entity."""
     wanted = _tokens(task)
 
@@ -186,7 +186,7 @@ def prune_context(
     times passes its texts made once)."""
     if max_characters < 0 or max_scenes < 0 or max_episodes < 0:
         raise ValueError("max_characters, max_scenes and max_episodes must be >= 0")
-    score = similarity or _lexical_against(task)
+    score = similarity or lexical_against(task)
     characters = _records(context.get("characters"))
     scenes = _records(context.get("scenes"))
     kept_characters = _top(characters, task, score, max_characters, "name", text_of)

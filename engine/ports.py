@@ -244,8 +244,11 @@ class EventSink(Protocol):
 class GraphStore(Protocol):
     """The project's knowledge graph (brain), as the engine uses it."""
 
-    async def relevant_context(self, project_id: int, text: str) -> dict[str, Any]:
-        """The project context pruned to what is nearest in meaning to `text`."""
+    async def relevant_context(
+        self, project_id: int, text: str, *, meaning_of: str | None = None
+    ) -> dict[str, Any]:
+        """The project context pruned to what is nearest in meaning to `text`; with
+        `meaning_of`, to what shares `text`'s words, then is nearest to `meaning_of`."""
         ...
 
     async def store_results(

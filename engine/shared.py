@@ -73,10 +73,11 @@ class Shared:
         await self.sink.emit(self.root_id, event.type, event.payload, source_id=event.source_id)
 
     async def canon_near(self, text: str) -> dict[str, Any]:
-        """The project context nearest in meaning to `text` (the request's when none)."""
+        """The project context that shares `text`'s words, then is nearest in meaning
+        to the request (the request's own context when there is no project)."""
         if self.project_id is None:
             return self.context
-        return await self.graph.relevant_context(self.project_id, text)
+        return await self.graph.relevant_context(self.project_id, text, meaning_of=self.prompt)
 
     async def run(self, task: AgentTask, totals: Totals | None = None) -> AgentResult:
         """Run one agent, or record it as skipped once the budget is spent. Work already

@@ -211,7 +211,8 @@ class SpecialistWork:
     async def _judge(self, spec: AgentSpec, task: str, result: AgentResult) -> JudgeVerdict:
         department = self.team.slug
         output = jsontext.dumps(result.output, default=str)
-        # Consistency is judged against the canon nearest to what was written.
+        # Consistency is judged against the canon the output names, then the canon
+        # nearest to its request: one embedding per request, not one per output.
         canon = await self.shared.canon_near(canon_query(result.output))
         prompt = judge_prompt(department, task, output, jsontext.dumps(canon, default=str)[:12000])
         review = await self._run(

@@ -39,3 +39,21 @@ def test_named_characters_always_make_the_cut() -> None:
         factories.character(project, name=f"Sailor {index}", description="Works on the boat.")
     factories.character(project, name="Mabel", description="Keeps bees inland.")
     assert "Mabel" in names_near(project.pk, "Mabel argues with the crew of the boat")
+
+
+def test_an_output_without_telling_words_gets_the_canon_nearest_its_request() -> None:
+    # A judge's canon: the output's own words first, then the request's meaning.
+    project = factories.project()
+    for index in range(12):
+        factories.character(
+            project, name=f"Extra {index}", description="A villager who sells bread at the market."
+        )
+    Character.objects.create(
+        project=project,
+        name="Captain Ro",
+        description="Commands a fishing trawler through winter storms.",
+    )
+    context = async_to_sync(relevant_context)(
+        project.pk, "draft seven", meaning_of="the skipper of the boat during a gale at sea"
+    )
+    assert context["characters"][0]["name"] == "Captain Ro"

