@@ -116,7 +116,6 @@ class DjangoGraphStore:
         from brain.services import prepare_project
 
         project = await Project.objects.aget(pk=project_id)
-        await self._embed_canon(project_id)
         try:
             results = await prepare_project(project, llm=llm, refs=refs)
         except asyncio.CancelledError:  # the process is stopping: say so, then stop
@@ -128,18 +127,30 @@ class DjangoGraphStore:
             await self._mark(execution_id, {"status": "failed", "error": str(exc)[:500]})
             return []
         await self._mark(execution_id, documents_state(results))
+        await self._canon_from_documents(project_id, results)
         return results
 
     @staticmethod
-    async def _embed_canon(project_id: int) -> None:
-        """The canon with this run's entities, embedded now rather than by the next
-        run's first ranking. Only a head start: a failure leaves that to the next run."""
-        from brain.relevance import embed_canon
+    async def _canon_from_documents(project_id: int, results: list[PipelineResult]) -> None:
+        """The vectors of this run's new documents kept for its entities' canon ranking.
+        A document rejected for its relationships still has the vector of its entity's
+        text, so it is used too. Only a head start: on failure, the next ranking that
+        needs these entities embeds them."""
+        from brain.embeddings import default_embedder
+        from brain.relevance import take_document_vectors
 
+        model = default_embedder().name
+        documents = {
+            result.entity.id: result.embedding
+            for result in results
+            if result.embedding is not None and result.embedding_model == model
+        }
+        if not documents:
+            return
         try:
-            await embed_canon(project_id)
+            await take_document_vectors(project_id, documents)
         except Exception:
-            logger.exception("embedding the canon of project %s failed", project_id)
+            logger.exception("keeping the document vectors of project %s failed", project_id)
 
     async def _mark(self, execution_id: str, state: dict[str, Any]) -> None:
         if self.run_row is not None:

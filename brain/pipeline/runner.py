@@ -51,6 +51,7 @@ async def run_pipeline(
             metadata = await generate_metadata(gathered, llm)
         async with stage(result, on_event, "enrichment"):
             enriched = await enrich(gathered, metadata, embedder)
+        result.embedding, result.embedding_model = enriched.embedding, embedder.name
         async with stage(result, on_event, "relationships"):
             result.accepted, result.proposed = await discover_relationships(
                 gathered, enriched, llm, config.relationship_threshold, config.max_candidates

@@ -80,6 +80,10 @@ class PipelineResult:
     proposed: list[Proposal] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> milliseconds
+    # The vector of the entity's document text (stage enrichment) and its model's name,
+    # kept even when the document is rejected: the canon ranking reuses it.
+    embedding: list[float] | None = None
+    embedding_model: str = ""
 
     @property
     def ok(self) -> bool:

