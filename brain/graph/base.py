@@ -202,8 +202,12 @@ class GraphBackend(Protocol):
     async def ensure_schema(self) -> None:
         """Create constraints and indexes if missing; safe to call any number of times."""
 
-    async def fetch(self, ids: Collection[str]) -> Snapshot:
-        """The nodes with these ids and every relationship touching them."""
+    async def fetch(
+        self, ids: Collection[str], edges_of: Collection[str] | None = None
+    ) -> Snapshot:
+        """The nodes with these ids and every relationship touching them, or only the
+        relationships touching `edges_of` (a sync of a few nodes needs its far ends'
+        nodes, not their other relationships: a project node's are the whole project)."""
 
     async def fetch_project(self, project_id: str) -> Snapshot:
         """A project's node, the nodes carrying its projectId, and their relationships."""

@@ -37,8 +37,10 @@ class EmbeddedBackend:
     async def ensure_schema(self) -> None:
         """The schema is the migration's tables and unique constraints."""
 
-    async def fetch(self, ids: Collection[str]) -> Snapshot:
-        return await sync_to_async(fetch_nodes)(list(ids))
+    async def fetch(
+        self, ids: Collection[str], edges_of: Collection[str] | None = None
+    ) -> Snapshot:
+        return await sync_to_async(fetch_nodes)(list(ids), edges_of)
 
     async def fetch_project(self, project_id: str) -> Snapshot:
         return await sync_to_async(fetch_project)(project_id)
@@ -96,17 +98,19 @@ def edges_touching(pks: Collection[int]) -> list[Edge]:
     ]
 
 
-def snapshot_of(rows: list[GraphNode]) -> Snapshot:
+def snapshot_of(rows: list[GraphNode], edges_of: Collection[str] | None = None) -> Snapshot:
     snapshot = Snapshot()
     for row in rows:
         snapshot.add_node(to_node(row))
-    for edge in edges_touching([row.pk for row in rows]):
+    touching = [row.pk for row in rows if edges_of is None or row.node_id in edges_of]
+    for edge in edges_touching(touching):
         snapshot.add_edge(edge)
     return snapshot
 
 
-def fetch_nodes(ids: list[str]) -> Snapshot:
-    return snapshot_of(list(GraphNode.objects.filter(node_id__in=ids)))
+def fetch_nodes(ids: list[str], edges_of: Collection[str] | None = None) -> Snapshot:
+    rows = list(GraphNode.objects.filter(node_id__in=ids))
+    return snapshot_of(rows, None if edges_of is None else set(edges_of))
 
 
 def fetch_project(project_id: str) -> Snapshot:

@@ -227,9 +227,12 @@ class Neo4jBackend:
 
         await self._on_loop(run)
 
-    async def fetch(self, ids: Collection[str]) -> Snapshot:
+    async def fetch(
+        self, ids: Collection[str], edges_of: Collection[str] | None = None
+    ) -> Snapshot:
         wanted = sorted(set(ids))
-        return await self._read(lambda tx: read_snapshot(tx, wanted))
+        touching = wanted if edges_of is None else sorted(set(edges_of) & set(wanted))
+        return await self._read(lambda tx: read_snapshot(tx, wanted, touching))
 
     async def fetch_project(self, project_id: str) -> Snapshot:
         async def work(tx: AsyncManagedTransaction) -> Snapshot:
@@ -338,8 +341,12 @@ async def project_node_ids(tx: AsyncManagedTransaction, project_id: str) -> list
     return [str(record["id"]) async for record in result]
 
 
-async def read_snapshot(tx: AsyncManagedTransaction, ids: list[str]) -> Snapshot:
+async def read_snapshot(
+    tx: AsyncManagedTransaction, ids: list[str], edges_of: list[str] | None = None
+) -> Snapshot:
+    """The nodes `ids` and the relationships touching `edges_of` (default: all of them)."""
     snapshot = Snapshot()
+    edges_of = ids if edges_of is None else edges_of
     if not ids:
         return snapshot
     for label in NODE_LABELS:
@@ -354,7 +361,7 @@ async def read_snapshot(tx: AsyncManagedTransaction, ids: list[str]) -> Snapshot
             f"UNWIND $ids AS id MATCH (n:{require_label(label)} {{id: id}})-[r]-() "
             "WHERE type(r) IN $types RETURN DISTINCT type(r) AS type, "
             "startNode(r).id AS source, endNode(r).id AS target, properties(r) AS props",
-            ids=ids,
+            ids=edges_of,
             types=list(REL_TYPES),
         )
         async for record in result:

@@ -312,7 +312,7 @@ async def sync_nodes(backend: GraphBackend, keys: Collection[NodeKey]) -> SyncRe
     """Bring these nodes (and what they own) in line with the database."""
     owners = set(keys)
     desired = await sync_to_async(desired_for)(owners)
-    current = await backend.fetch({i for _, i in owners} | set(desired.nodes))
+    current = await _current(backend, owners, desired)
     # A far-end node the graph lacks (an earlier sync failed) is synced whole, so
     # that it arrives with its own relationships, not bare.
     for _ in range(3):
@@ -321,10 +321,18 @@ async def sync_nodes(backend: GraphBackend, keys: Collection[NodeKey]) -> SyncRe
             break
         owners |= missing
         desired = await sync_to_async(desired_for)(owners)
-        current = await backend.fetch({i for _, i in owners} | set(desired.nodes))
+        current = await _current(backend, owners, desired)
     plan, report = diff(desired, current, {i for _, i in owners})
     await backend.apply(plan)
     return report
+
+
+async def _current(backend: GraphBackend, owners: set[NodeKey], desired: Snapshot) -> Snapshot:
+    """What the graph holds of the owners and their far ends. Only the owners'
+    relationships are compared, so only theirs are read: a new character's far end is
+    its project, whose relationships reach every entity of the project."""
+    ids = {i for _, i in owners}
+    return await backend.fetch(ids | set(desired.nodes), edges_of=ids)
 
 
 async def rebuild_project(backend: GraphBackend, project_uid: str) -> SyncReport:

@@ -87,6 +87,24 @@ async def test_upserting_a_node_replaces_all_its_properties(
     assert len(snapshot.edges_of(graph.hero.id)) == 3  # relationships survive an update
 
 
+async def test_a_fetch_can_read_only_some_nodes_relationships(
+    backend: GraphBackend, request: pytest.FixtureRequest
+) -> None:
+    # A sync of one character reads its project node, not every relationship of it.
+    graph = story_graph()
+    track(request, graph.project.id)
+    await backend.apply(graph.plan())
+    ids = [graph.hero.id, graph.project.id, graph.episode.id]
+
+    snapshot = await backend.fetch(ids, edges_of=[graph.hero.id])
+
+    assert set(snapshot.nodes) == set(ids)
+    every = await backend.fetch(ids)
+    touching_hero = {k for k, e in every.edges.items() if graph.hero.id in (e.source, e.target)}
+    assert touching_hero and set(snapshot.edges) == touching_hero
+    assert len(every.edges) > len(touching_hero)  # the episode's own were left out
+
+
 async def test_related_to_is_told_apart_by_its_type(
     backend: GraphBackend, request: pytest.FixtureRequest
 ) -> None:
