@@ -5,7 +5,8 @@ written."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from asgiref.sync import sync_to_async
 
@@ -52,7 +53,8 @@ async def validate(
 ) -> list[str]:
     """Every reason the document may not be stored; empty when it may."""
     problems = required_fields(document) + field_types(document, embedder.dimensions)
-    known = await sync_to_async(project_entities)(gathered.project_pk)
+    endpoints = {end for proposal in accepted for end in (proposal.source, proposal.target)}
+    known = await sync_to_async(project_entities)(gathered.project_pk, endpoints)
     for proposal in accepted:
         problems += link_problems(proposal, gathered.ref.id, known)
     hierarchy = [e for e in gathered.graph.edges.values() if e.type in (BELONGS_TO, PART_OF)]
@@ -111,19 +113,26 @@ def field_types(document: Document, dimensions: int) -> list[str]:
     return problems
 
 
-def project_entities(project_pk: int) -> dict[str, str]:
-    """uid -> "character" / "scene" for the project's rows: the valid link endpoints."""
-    known = {
-        str(uid): "character"
-        for uid in Character.objects.filter(project_id=project_pk).values_list("uid", flat=True)
-    }
-    known |= {
-        str(uid): "scene"
-        for uid in Scene.objects.filter(episode__project_id=project_pk).values_list(
-            "uid", flat=True
-        )
-    }
+def project_entities(project_pk: int, uids: Collection[str]) -> dict[str, str]:
+    """uid -> "character" / "scene" for those of `uids` that are the project's rows:
+    the valid link endpoints. Only the named ones are read: a document's check must
+    not cost more as the project grows."""
+    wanted = [uid for uid in uids if _is_uuid(uid)]
+    if not wanted:
+        return {}
+    characters = Character.objects.filter(project_id=project_pk, uid__in=wanted)
+    scenes = Scene.objects.filter(episode__project_id=project_pk, uid__in=wanted)
+    known = {str(uid): "character" for uid in characters.values_list("uid", flat=True)}
+    known |= {str(uid): "scene" for uid in scenes.values_list("uid", flat=True)}
     return known
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def link_problems(p: Proposal, subject: str, known: Mapping[str, str]) -> list[str]:

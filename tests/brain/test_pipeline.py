@@ -326,3 +326,15 @@ def test_seeding_gives_the_demo_project_documents_that_search_finds(demo: Projec
     again = SeedReport()
     seed_brain_documents(again)
     assert again["brain documents"] == 0  # kept, not remade
+
+
+def test_link_endpoints_are_looked_up_by_name_in_the_project_only() -> None:
+    from brain.pipeline import project_entities
+
+    project, other = factories.project(), factories.project()
+    mine = factories.character(project, name="Mira")
+    theirs = factories.character(other, name="Tom")
+
+    known = project_entities(project.pk, [str(mine.uid), str(theirs.uid), "not-a-uid"])
+
+    assert known == {str(mine.uid): "character"}
