@@ -18,21 +18,39 @@ from collections.abc import Coroutine
 from typing import Any
 
 from brain.pipeline import PipelineResult
+from engine.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
 # Preparations still running, by run id (at most one per run: a run stores once).
 _PREPARING: dict[str, asyncio.Task[list[PipelineResult]]] = {}
+# Runs whose documents one event loop makes at once; the others wait their turn, not
+# yet started. Under sustained load runs finish faster than their documents are made
+# (one embedding thread); unbounded, every waiting run held its entities' contexts,
+# each a copy of the whole project, and memory grew with the backlog.
+RUNS_AT_ONCE = 4
+_turns: PerLoop[asyncio.Semaphore] = PerLoop(lambda: asyncio.Semaphore(RUNS_AT_ONCE))
 
 
 def prepare_in_background(
     execution_id: str, work: Coroutine[Any, Any, list[PipelineResult]]
 ) -> asyncio.Task[list[PipelineResult]]:
-    """Run `work` as a task of the running loop, tracked until it ends."""
-    task = asyncio.get_running_loop().create_task(work, name=f"brain-documents-{execution_id}")
+    """Run `work` as a task of the running loop, tracked until it ends; at most
+    RUNS_AT_ONCE runs' preparations make progress at a time."""
+    task = asyncio.get_running_loop().create_task(
+        _in_turn(work), name=f"brain-documents-{execution_id}"
+    )
     _PREPARING[execution_id] = task
     task.add_done_callback(lambda done: _forget(execution_id, done))
     return task
+
+
+async def _in_turn(work: Coroutine[Any, Any, list[PipelineResult]]) -> list[PipelineResult]:
+    try:
+        async with _turns.get():
+            return await work
+    finally:
+        work.close()  # never started when cancelled while waiting: no "never awaited"
 
 
 def _forget(execution_id: str, task: asyncio.Task[list[PipelineResult]]) -> None:

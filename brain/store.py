@@ -107,6 +107,7 @@ class DjangoGraphStore:
         this loop tracked by run id (brain_documents_ready waits for them)."""
         from brain.preparation import prepare_in_background
 
+        self._canons.clear()  # the run is over: its canon snapshot is not read again
         while self.deferred:
             prepare_in_background(*self.deferred.pop(0))
 

@@ -1,0 +1,50 @@
+"""Brain documents made in the background, a bounded number of runs at a time."""
+
+from __future__ import annotations
+
+import asyncio
+
+from brain.pipeline import PipelineResult
+from brain.preparation import RUNS_AT_ONCE, all_brain_documents_ready, prepare_in_background
+
+
+async def test_at_most_a_few_runs_make_their_documents_at_once() -> None:
+    running, most = 0, 0
+    release = asyncio.Event()
+
+    async def documents() -> list[PipelineResult]:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await release.wait()
+        running -= 1
+        return []
+
+    tasks = [prepare_in_background(f"run-{n}", documents()) for n in range(RUNS_AT_ONCE + 3)]
+    await asyncio.sleep(0.05)
+    assert running == RUNS_AT_ONCE  # the others wait, not started
+
+    release.set()
+    await all_brain_documents_ready()
+
+    assert most == RUNS_AT_ONCE
+    assert all(task.done() and task.result() == [] for task in tasks)
+
+
+async def test_a_run_cancelled_while_waiting_its_turn_never_starts() -> None:
+    release, started = asyncio.Event(), []
+
+    async def documents(name: str) -> list[PipelineResult]:
+        started.append(name)
+        await release.wait()
+        return []
+
+    busy = [prepare_in_background(f"busy-{n}", documents(f"busy-{n}")) for n in range(RUNS_AT_ONCE)]
+    waiting = prepare_in_background("waiting", documents("waiting"))
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    release.set()
+    await asyncio.gather(*busy)
+
+    assert waiting.cancelled()
+    assert "waiting" not in started
