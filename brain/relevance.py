@@ -29,11 +29,6 @@ MEANING_TIE = 1e-6
 _vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 # Texts being embedded now, each with the future that resolves when its vector is in.
 _in_flight: dict[str, asyncio.Future[None]] = {}
-# take_document_vectors' pass per (project, event loop), and the keys asked again.
-_canon_passes: dict[tuple[int, Any], asyncio.Future[None]] = {}
-_canon_again: set[tuple[int, Any]] = set()
-# Brain-document vectors handed over, waiting for the next pass.
-_canon_documents: dict[tuple[int, Any], dict[str, Sequence[float]]] = {}
 
 
 class Canon:
@@ -76,56 +71,27 @@ async def take_document_vectors(
     documents: Mapping[str, Sequence[float]],
     *,
     embedder: Embedder | None = None,
-) -> None:
+) -> int:
     """Cache the vectors just made for brain documents (by entity id: the graph node
-    id, which the canon's entities carry as "id") as their canon entities' vectors.
+    id, which the canon's entities carry as "id") as their canon entities' vectors;
+    how many were taken.
 
     A document's text is its entity's text with its type, summary and themes, so its
     vector stands for the entity as it is now: each new entity is embedded once, not
     once for its document and once more by the next run's first ranking (before its
     plan, on its critical path). An entity changed since has other text, and is
-    embedded as before when a ranking needs it.
-
-    Runs ending together ask together: while one pass is running for a project, later
-    callers' documents wait for a single pass after it (20 runs had loaded the whole
-    canon 20 times)."""
+    embedded as before when a ranking needs it."""
     embedder = embedder or default_embedder()
-    key = (project_id, asyncio.get_running_loop())
-    _canon_documents.setdefault(key, {}).update(documents)
-    if key in _canon_passes:
-        _canon_again.add(key)
-        await asyncio.shield(_canon_passes[key])
-        return
-    _canon_passes[key] = asyncio.ensure_future(_take_passes(key, embedder))
-    await asyncio.shield(_canon_passes[key])
-
-
-async def _take_passes(key: tuple[int, Any], embedder: Embedder) -> None:
-    try:
-        while True:
-            _canon_again.discard(key)
-            documents = _canon_documents.pop(key, {})
-            canon = await load_canon(key[0])
-            if needs_choosing(canon.full):  # else no ranking reads vectors
-                adopt_document_vectors(canon, embedder, documents)
-            if key not in _canon_again:
-                return
-    finally:
-        del _canon_passes[key]
-
-
-def adopt_document_vectors(
-    canon: Canon, embedder: Embedder, documents: Mapping[str, Sequence[float]]
-) -> int:
-    """Cache each document's vector as its canon entity's; how many were taken."""
+    canon = await load_canon(project_id)
+    if not needs_choosing(canon.full):
+        return 0  # no ranking reads vectors
     prefix, taken = embedder.name + "\x00", 0
-    for kind in ("characters", "scenes"):
-        for entity in canon.full.get(kind) or []:
-            vector = documents.get(str(entity.get("id"))) if isinstance(entity, dict) else None
-            if vector is None or len(vector) != embedder.dimensions:
-                continue
-            _vectors.setdefault(prefix + canon.text_of(entity), _unit(vector))
-            taken += 1
+    for entity in [*canon.full.get("characters", []), *canon.full.get("scenes", [])]:
+        vector = documents.get(str(entity.get("id")))
+        if vector is None or len(vector) != embedder.dimensions:
+            continue
+        _vectors.setdefault(prefix + canon.text_of(entity), _unit(vector))
+        taken += 1
     return taken
 
 

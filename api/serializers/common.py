@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from rest_framework import serializers
+
+from aladdin.validators import is_uuid
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
@@ -57,14 +58,6 @@ class AgentIdField(serializers.CharField):
         if not SLUG.match(value):
             raise serializers.ValidationError("Use letters, digits, - or _ only.")
         return value
-
-
-def is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, AttributeError):
-        return False
-    return True
 
 
 def page_of(results: Any, count: int, limit: int, offset: int) -> dict[str, Any]:

