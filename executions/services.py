@@ -332,6 +332,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
     current = asyncio.current_task()
     cancel_listener().watch(execution_id, orchestrator, current)
     ledger: BudgetLedger | None = None
+    response: dict[str, Any] | None = None
     try:
         team = await sync_to_async(team_for)(project)
         demo = uses_demo_model(team)
@@ -351,14 +352,31 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
     finally:
         cancel_listener().forget(execution_id)
         ORCHESTRATORS.pop(execution_id, None)
-        store.start_documents()  # first: nothing below may keep them from starting
-        if ledger is not None:  # its leases: spending recorded, unused room given back
-            await asyncio.shield(ledger.aclose())
-        # Normally written when the root finished; this catches a root that never did.
-        # It also commits every run row still queued (the recorder writes behind).
-        await asyncio.shield(recorder.flush_metrics(closing=True))
-    await _audit_end(root, str(response.get("status", "")))
+        try:
+            await _close_run(root, ledger, recorder, response)
+        finally:
+            # Last, so the run's own final writes do not queue behind its documents'
+            # work on the database thread; in a finally, so nothing keeps them from
+            # starting.
+            store.start_documents()
     return response
+
+
+async def _close_run(
+    root: Execution,
+    ledger: BudgetLedger | None,
+    recorder: DjangoRunRecorder,
+    response: dict[str, Any] | None,
+) -> None:
+    """The run's last writes: its budget leases (spending recorded, unused room given
+    back), every run row still queued (the recorder writes behind; this also catches a
+    root that never finished), and the audit of how it ended (a cancelled run has been
+    audited already: it has no response)."""
+    if ledger is not None:
+        await asyncio.shield(ledger.aclose())
+    await asyncio.shield(recorder.flush_metrics(closing=True))
+    if response is not None:
+        await _audit_end(root, str(response.get("status", "")))
 
 
 async def _audit_end(root: Execution, status: str) -> None:
