@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from brain.embeddings import Embedder
 from brain.pipeline.types import Enriched, Gathered
+
+_WORD = re.compile(r"\w+")
 
 
 def standard_terms(values: Iterable[Any], limit: int) -> list[str]:
@@ -61,15 +64,16 @@ def linked_entities(gathered: Gathered) -> list[dict[str, str]]:
     """Project characters named in the entity's text (by full name, or by a first name
     no other character shares), and the entity's graph neighbours."""
     text = json.dumps(gathered.entity, ensure_ascii=False).casefold()
+    words = set(_WORD.findall(text))
     characters = [c for c in gathered.project.get("characters", []) if c["id"] != gathered.ref.id]
-    first_names = [str(c["name"]).split()[0].casefold() for c in characters if c["name"]]
+    first_names = Counter(str(c["name"]).split()[0].casefold() for c in characters if c["name"])
     links = []
     for character in characters:
         name = str(character["name"]).casefold()
         aliases = {name} | {
-            first for first in name.split()[:1] if first_names.count(first) == 1 and len(first) > 2
+            first for first in name.split()[:1] if first_names[first] == 1 and len(first) > 2
         }
-        if any(re.search(rf"\b{re.escape(alias)}\b", text) for alias in aliases):
+        if any(_names(alias, text, words) for alias in aliases):
             links.append(
                 {
                     "id": character["id"],
@@ -82,6 +86,15 @@ def linked_entities(gathered: Gathered) -> list[dict[str, str]]:
         other = edge.target if edge.source == gathered.ref.id else edge.source
         links.append({"id": other, "relationship": edge.type, "via": "graph"})
     return links
+
+
+def _names(alias: str, text: str, words: set[str]) -> bool:
+    """Whether `text` has `alias` as a whole word or phrase. Every word of such a match
+    is one of the text's words, so a set lookup rules out nearly every character of a
+    large project before any regular expression runs."""
+    if not words.issuperset(_WORD.findall(alias)):
+        return False
+    return re.search(rf"\b{re.escape(alias)}\b", text) is not None
 
 
 def document_text(gathered: Gathered, metadata: Mapping[str, Any]) -> str:
