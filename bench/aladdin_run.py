@@ -151,34 +151,42 @@ def finished_roots(ids: list[str]) -> int:
 async def drain(server: str, count: int, every: float) -> dict[str, Any]:
     """`count` requests queued at once through the product's own queue (start_orchestration:
     runs wait for one of the process's ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS slots);
-    every `every` seconds: requests finished, RSS and CPU so far."""
+    every `every` seconds: requests answered, runs whose brain documents are still being
+    made, RSS and CPU so far. Sampling goes on until the last documents are made."""
     from asgiref.sync import sync_to_async
 
     from brain.models import Project
+    from brain.preparation import preparing
     from executions.services import RUNNING, start_orchestration
 
     use_latency(server, 200)
     project = await Project.objects.aget(slug=PROJECT_SLUG)
     started, cpu = time.perf_counter(), time.process_time()
     ids = [await start_orchestration(project, PROMPT) for _ in range(count)]
-    curve = []
+    curve, answered_at = [], None
     while True:
         await asyncio.sleep(every)
         done = await sync_to_async(finished_roots)(ids)
         elapsed = time.perf_counter() - started
+        running = done < count and any(i in RUNNING for i in ids)
+        if not running and answered_at is None:
+            answered_at = elapsed
+        pending = len(preparing())
         curve.append(
             (
                 round(elapsed, 1),
                 done,
+                pending,
                 round(common.current_rss_mb()),
                 round(time.process_time() - cpu, 1),
             )
         )
-        if done >= count or not any(i in RUNNING for i in ids):
+        if not running and not pending:
             break
     return {
         "runs": count,
-        "wall": time.perf_counter() - started,
+        "wall": answered_at,
+        "documents_wall": time.perf_counter() - started,
         "curve": curve,
         "completed": await sync_to_async(finished_roots)(ids),
     }
