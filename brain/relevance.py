@@ -18,7 +18,18 @@ import numpy as np
 
 from brain.context import load_project_context
 from brain.embeddings import Embedder, default_embedder
-from engine.context import entity_text, lexical_against, lexical_similarity, prune_context
+from engine.context import (
+    WORD,
+    Chooser,
+    entity_text,
+    episode_of,
+    episodes_named,
+    label_of,
+    meaningful_words,
+    names_label,
+    prune_context,
+    records,
+)
 
 CACHE_SIZE = 5000
 MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
@@ -29,6 +40,78 @@ MEANING_TIE = 1e-6
 _vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 # Texts being embedded now, each with the future that resolves when its vector is in.
 _in_flight: dict[str, asyncio.Future[None]] = {}
+
+
+# The lists of a context that prune_context ranks, by the label key it ranks them with.
+LISTS = {"name": "characters", "title": "scenes", "episode": "episodes"}
+
+
+class _Ranking:
+    """One list of a canon (its characters, scenes or episodes) indexed so that ranking
+    it for a text costs about the entities that share the text's words, not the whole
+    list: a judge ranks the canon for every output, and projects grow to thousands of
+    entities. It keeps exactly the entities engine.context._top would keep."""
+
+    def __init__(
+        self,
+        entities: list[Mapping[str, Any]],
+        label_key: str,
+        text_of: Callable[[Mapping[str, Any]], str],
+    ) -> None:
+        self.entities = entities
+        self.texts = [text_of(entity) for entity in entities]
+        having: dict[str, list[int]] = {}
+        for index, text in enumerate(self.texts):
+            for word in meaningful_words(text):
+                having.setdefault(word, []).append(index)
+        self.having = {word: np.asarray(found, dtype=np.intp) for word, found in having.items()}
+        # Who a task names: by episode number, or by a label whose words it all has.
+        self.by_episode: dict[Any, list[int]] = {}
+        self.by_first_word: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+        self.wordless: list[tuple[int, str]] = []
+        for index, entity in enumerate(entities):
+            number = episode_of(entity, label_key)
+            if isinstance(number, int):
+                self.by_episode.setdefault(number, []).append(index)
+            needle = label_of(entity, label_key)
+            words = WORD.findall(needle) if needle is not None else []
+            if needle is not None and words:
+                label = (index, needle, frozenset(words))
+                self.by_first_word.setdefault(words[0], []).append(label)
+            elif needle is not None:
+                self.wordless.append((index, needle))
+
+    def named(self, task: str) -> np.ndarray:
+        """Which entities the task names (engine.context._mentioned, for every entity).
+        A label found with word edges has each of its words among the task's, so only
+        labels whose words the task has are looked for."""
+        found = np.zeros(len(self.entities), dtype=bool)
+        for number in episodes_named(task):
+            found[self.by_episode.get(number, [])] = True
+        lowered = task.lower()
+        words = set(WORD.findall(lowered))
+        for word in words:
+            for index, needle, needed in self.by_first_word.get(word, []):
+                if not found[index] and needed <= words and names_label(needle, lowered):
+                    found[index] = True
+        for index, needle in self.wordless:
+            found[index] = found[index] or names_label(needle, lowered)
+        return found
+
+    def shared_words(self, task: str) -> np.ndarray:
+        """engine.context.lexical_similarity of the task with every entity's text."""
+        wanted = meaningful_words(task)
+        counts = np.zeros(len(self.entities), dtype=np.float64)
+        for word in wanted:
+            having = self.having.get(word)
+            if having is not None:
+                counts[having] += 1.0
+        return counts / len(wanted) if wanted else counts
+
+    def top(self, named: np.ndarray, similarity: np.ndarray, limit: int) -> list[dict[str, Any]]:
+        """Named first, then most similar, ties in list order (as _top sorts)."""
+        order = np.lexsort((np.arange(len(self.entities)), -similarity, ~named))
+        return [dict(self.entities[index]) for index in order[:limit]]
 
 
 class Canon:
@@ -44,11 +127,38 @@ class Canon:
             if isinstance(entity, dict)
         }
         self._rows: dict[str, np.ndarray] = {}
+        self._rankings: dict[str, _Ranking] = {}
+
+    def ranking(self, label_key: str) -> _Ranking:
+        if label_key not in self._rankings:
+            entities = records(self.full.get(LISTS[label_key]))
+            self._rankings[label_key] = _Ranking(entities, label_key, self.text_of)
+        return self._rankings[label_key]
+
+    def chooser(self, cosines: np.ndarray | None = None, *, words: bool = True) -> Chooser:
+        """prune_context's `choose` over this canon: by shared words (`words`), plus
+        MEANING_TIE times the entities' `cosines` (in ranked_texts() order) if given."""
+        characters = len(self.ranking("name").entities)
+        by_meaning = {"name": slice(0, characters), "title": slice(characters, None)}
+
+        def choose(
+            entities: Sequence[Mapping[str, Any]], task: str, limit: int, label_key: str
+        ) -> list[dict[str, Any]]:
+            ranking = self.ranking(label_key)
+            if len(entities) != len(ranking.entities):
+                raise ValueError("A canon's chooser ranks only that canon's own lists.")
+            count = len(ranking.entities)
+            similarity = ranking.shared_words(task) if words else np.zeros(count)
+            if cosines is not None:  # episodes are not chosen by meaning
+                meaning = cosines[by_meaning[label_key]] if label_key in by_meaning else 0.0
+                similarity = similarity + MEANING_TIE * meaning if words else similarity + meaning
+            return ranking.top(ranking.named(task), similarity, limit)
+
+        return choose
 
     def ranked_texts(self) -> list[str]:
-        """The texts of the characters and scenes, the entities chosen by meaning."""
-        entities = [*self.full.get("characters", []), *self.full.get("scenes", [])]
-        return [self.text_of(entity) for entity in entities]
+        """The texts of the characters, then the scenes: the entities chosen by meaning."""
+        return [*self.ranking("name").texts, *self.ranking("title").texts]
 
     async def passage_rows(self, embedder: Embedder) -> np.ndarray:
         """The unit rows of ranked_texts() as one matrix, stacked once per embedder."""
@@ -118,38 +228,30 @@ async def relevant_context(
         max_scenes=MAX_SCENES,
         text_of=canon.text_of,
     )
-    if not needs_choosing(full) or lexical_pass_decides(full, text, canon.text_of):
-        # Everything fits, or the text's own words already pick what to keep: no
-        # embedding is needed to choose what to leave out.
-        return prune(full, text)
+    if not needs_choosing(full):
+        return prune(full, text)  # everything fits
+    if lexical_pass_decides(canon, text):
+        # The text's own words already pick what to keep: no embedding is needed to
+        # choose what to leave out.
+        return prune(full, text, choose=canon.chooser())
     embedder = embedder or default_embedder()
-    texts = canon.ranked_texts()
     vectors = await canon.passage_rows(embedder)
     query = await embedder.embed_query((meaning_of or text)[:QUERY_CHARS])
-    scores = dict(zip(texts, cosines(query, vectors), strict=True))
-    if meaning_of is None:
-        return prune(full, text, similarity=lambda _task, t: scores.get(t, 0.0))
-    words = lexical_against(text)
-    # Cosines lie in [-1, 1]: scaled this far down they only order entities whose
-    # shared words tie, however long `text` is.
-    return prune(
-        full, text, similarity=lambda task, t: words(task, t) + MEANING_TIE * scores.get(t, 0.0)
-    )
+    scores = cosines(query, vectors)
+    # With meaning_of, cosines lie in [-1, 1]: scaled down by MEANING_TIE they only
+    # order entities whose shared words tie, however long `text` is.
+    return prune(full, text, choose=canon.chooser(scores, words=meaning_of is not None))
 
 
-def lexical_pass_decides(
-    context: dict[str, Any],
-    text: str,
-    text_of: Callable[[Mapping[str, Any]], str] = entity_text,
-) -> bool:
+def lexical_pass_decides(canon: Canon, text: str) -> bool:
     """True when shared words alone rank every over-full list unambiguously: the last
     entity kept matches some of the text's words, and strictly more than the first one
     left out. Otherwise meaning has to break the tie, and the caller embeds."""
-    for key, limit in (("characters", MAX_CHARACTERS), ("scenes", MAX_SCENES)):
-        entities = context.get(key, [])
-        if len(entities) <= limit:
+    for label_key, limit in (("name", MAX_CHARACTERS), ("title", MAX_SCENES)):
+        ranking = canon.ranking(label_key)
+        if len(ranking.entities) <= limit:
             continue
-        scores = sorted((lexical_similarity(text, text_of(e)) for e in entities), reverse=True)
+        scores = np.sort(ranking.shared_words(text))[::-1]
         if limit == 0 or scores[limit - 1] <= 0 or scores[limit - 1] <= scores[limit]:
             return False
     return True
@@ -215,9 +317,9 @@ def _unit(vector: Sequence[float]) -> np.ndarray:
     return array / norm if norm else array
 
 
-def cosines(query: Sequence[float], unit_rows: np.ndarray) -> list[float]:
+def cosines(query: Sequence[float], unit_rows: np.ndarray) -> np.ndarray:
     """Cosine of `query` with each unit-length row, as one matrix product (pure Python
     loops over 384 dimensions cost more CPU than the LLM client, per judged output)."""
     if not len(unit_rows):
-        return []
-    return [float(d) for d in unit_rows @ _unit(query)]
+        return np.zeros(0)
+    return (unit_rows @ _unit(query)).astype(np.float64)

@@ -17,8 +17,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 Similarity = Callable[[str, str], float]
+# Picks the best `limit` of a list of entities for a task; called with the list, the
+# task, the limit and the label key ("name", "title" or "episode"). Must pick as _top does.
+Chooser = Callable[[Sequence[Mapping[str, Any]], str, int, str], list[dict[str, Any]]]
 
-_WORD: Final = re.compile(r"\w+")
+WORD: Final = re.compile(r"\w+")
 # Words that would make every entity look relevant to every task.
 _STOPWORD_TEXT: Final = """
 a an and are as at be by for from has have he her his in is it its of on or she that the
@@ -29,12 +32,15 @@ _STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 _ENDPOINT_KEYS: Final = (("from", "to"), ("source", "target"), ("character_a", "character_b"))
 
 
-@functools.lru_cache(maxsize=4096)
-def _tokens(text: str) -> frozenset[str]:
-    # Cached: every judge of an orchestration ranks the same characters and scenes.
+def meaningful_words(text: str) -> frozenset[str]:
+    """The words lexical similarity counts: lower-cased, no stopwords or single letters."""
     return frozenset(
-        word for word in _WORD.findall(text.lower()) if len(word) > 1 and word not in _STOPWORDS
+        word for word in WORD.findall(text.lower()) if len(word) > 1 and word not in _STOPWORDS
     )
+
+
+# Cached: every judge of an orchestration ranks the same characters and scenes.
+_tokens = functools.lru_cache(maxsize=4096)(meaningful_words)
 
 
 def lexical_similarity(task: str, text: str) -> float:
@@ -74,24 +80,39 @@ def entity_text(entity: Mapping[str, Any]) -> str:
 _EPISODE_NUMBER: Final = re.compile(r"\b(?:episode|ep\.?)\s*(\d+)\b", re.IGNORECASE)
 
 
-def _episodes_named(task: str) -> set[int]:
+def episodes_named(task: str) -> set[int]:
     return {int(number) for number in _EPISODE_NUMBER.findall(task)}
+
+
+def episode_of(entity: Mapping[str, Any], label_key: str) -> Any:
+    """The episode number that names this entity: an episode's own, a scene's episode."""
+    return entity.get("number" if label_key == "episode" else "episode")
+
+
+def label_of(entity: Mapping[str, Any], label_key: str) -> str | None:
+    """The lower-cased name or title a task names this entity by, if it has one."""
+    label = entity.get("title" if label_key == "episode" else label_key)
+    if not isinstance(label, str) or not label.strip():
+        return None
+    return label.strip().lower()
+
+
+def names_label(needle: str, lowered_task: str) -> bool:
+    """Whether the lower-cased task has `needle` with no word character either side."""
+    if needle not in lowered_task:  # the cheap test first; the pattern checks word edges
+        return False
+    pattern = r"(?<!\w)" + re.escape(needle) + r"(?!\w)"
+    return re.search(pattern, lowered_task) is not None
 
 
 def _mentioned(
     entity: Mapping[str, Any], label_key: str, lowered_task: str, named_episodes: set[int]
 ) -> bool:
-    number = entity.get("number" if label_key == "episode" else "episode")
+    number = episode_of(entity, label_key)
     if isinstance(number, int) and number in named_episodes:
         return True  # the episode itself, or one of its scenes
-    label = entity.get("title" if label_key == "episode" else label_key)
-    if not isinstance(label, str) or not label.strip():
-        return False
-    needle = label.strip().lower()
-    if needle not in lowered_task:  # the cheap test first; the pattern checks word edges
-        return False
-    pattern = r"(?<!\w)" + re.escape(needle) + r"(?!\w)"
-    return re.search(pattern, lowered_task) is not None
+    needle = label_of(entity, label_key)
+    return needle is not None and names_label(needle, lowered_task)
 
 
 def _top(
@@ -105,7 +126,7 @@ def _top(
     """Best `limit` entities: named in the task first, then most similar;
     ties keep their original order."""
 
-    named_episodes = _episodes_named(task)
+    named_episodes = episodes_named(task)
     lowered = task.lower()
 
     def rank(indexed: tuple[int, Mapping[str, Any]]) -> tuple[bool, float, int]:
@@ -117,7 +138,7 @@ def _top(
     return [dict(entity) for _, entity in ranked[:limit]]
 
 
-def _records(value: Any) -> list[Mapping[str, Any]]:
+def records(value: Any) -> list[Mapping[str, Any]]:
     if not isinstance(value, list | tuple):
         return []
     return [item for item in value if isinstance(item, Mapping)]
@@ -179,20 +200,29 @@ def prune_context(
     max_scenes: int = 5,
     max_episodes: int = 3,
     text_of: Callable[[Mapping[str, Any]], str] = entity_text,
+    choose: Chooser | None = None,
 ) -> dict[str, Any]:
     """The project, the most relevant episodes, scenes and characters, the
     relationships among the kept characters, and a one-line summary of what was
     left out. `text_of` gives an entity's text (a caller ranking one context many
-    times passes its texts made once)."""
+    times passes its texts made once); `choose`, instead of `similarity` and
+    `text_of`, is such a caller's own ranking, which must keep what they would."""
     if max_characters < 0 or max_scenes < 0 or max_episodes < 0:
         raise ValueError("max_characters, max_scenes and max_episodes must be >= 0")
-    score = similarity or lexical_against(task)
-    characters = _records(context.get("characters"))
-    scenes = _records(context.get("scenes"))
-    kept_characters = _top(characters, task, score, max_characters, "name", text_of)
-    kept_scenes = _top(scenes, task, score, max_scenes, "title", text_of)
-    episodes = _records(context.get("episodes"))
-    kept_episodes = _top(episodes, task, score, max_episodes, "episode", text_of)
+    if choose is None:
+        score = similarity or lexical_against(task)
+
+        def choose(
+            entities: Sequence[Mapping[str, Any]], task: str, limit: int, label_key: str
+        ) -> list[dict[str, Any]]:
+            return _top(entities, task, score, limit, label_key, text_of)
+
+    characters = records(context.get("characters"))
+    scenes = records(context.get("scenes"))
+    kept_characters = choose(characters, task, max_characters, "name")
+    kept_scenes = choose(scenes, task, max_scenes, "title")
+    episodes = records(context.get("episodes"))
+    kept_episodes = choose(episodes, task, max_episodes, "episode")
     project = context.get("project")
     return {
         "project": dict(project) if isinstance(project, Mapping) else {},
@@ -200,10 +230,10 @@ def prune_context(
         "characters": kept_characters,
         "scenes": kept_scenes,
         "relationships": _relationships_between(
-            _records(context.get("relationships")), kept_characters
+            records(context.get("relationships")), kept_characters
         ),
         "summary": _summary(
-            len(_records(context.get("episodes"))),
+            len(records(context.get("episodes"))),
             len(scenes),
             len(characters),
             len(kept_characters),
