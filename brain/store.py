@@ -208,9 +208,7 @@ def _store_all(project_id: int, entities: list[dict[str, Any]], touched: list[En
     created: list[Episode] = []
     written = _store_episodes(project, entities, touched, created)
     written += _store_scenes(project, entities, touched, created)
-    characters: dict[str, Character] = {
-        c.name.casefold(): c for c in Character.objects.filter(project=project)
-    }
+    characters = _characters_named(project, entities)
     for entity in entities:
         if entity.get("type") != "character" or not str(entity.get("name", "")).strip():
             continue
@@ -222,7 +220,7 @@ def _store_all(project_id: int, entities: list[dict[str, Any]], touched: list[En
         if entity.get("type") != "character":
             continue
         source = characters.get(str(entity.get("name", "")).strip().casefold())
-        for link in entity.get("relatedTo") or []:
+        for link in _links(entity):
             target = characters.get(str(link.get("name", "")).strip().casefold())
             if source is None or target is None or source.pk == target.pk:
                 continue
@@ -236,6 +234,30 @@ def _store_all(project_id: int, entities: list[dict[str, Any]], touched: list[En
     return written
 
 
+def _characters_named(project: Project, entities: list[dict[str, Any]]) -> dict[str, Character]:
+    """The project's characters these results name (as characters or as the far end of
+    a relationship), by case-folded name. Names are matched over the whole project, but
+    only the matching rows are loaded: a project has thousands of characters."""
+    names = [
+        str(name).strip()
+        for entity in entities
+        if entity.get("type") == "character"
+        for name in [entity.get("name", ""), *(link.get("name", "") for link in _links(entity))]
+    ]
+    # As written, and cut to the column's 200 characters as a stored name is.
+    wanted = {name.casefold() for name in names} | {name[:200].casefold() for name in names}
+    pks: dict[str, int] = {}
+    for pk, name in Character.objects.filter(project=project).values_list("pk", "name"):
+        if name.casefold() in wanted:
+            pks[name.casefold()] = pk  # the last of a shared name, as a full load had it
+    rows = Character.objects.in_bulk(list(pks.values()))
+    return {name: rows[pk] for name, pk in pks.items()}
+
+
+def _links(entity: dict[str, Any]) -> list[dict[str, Any]]:
+    return [link for link in entity.get("relatedTo") or [] if isinstance(link, dict)]
+
+
 def _store_episodes(
     project: Project,
     entities: list[dict[str, Any]],
@@ -243,7 +265,8 @@ def _store_episodes(
     created: list[Episode],
 ) -> int:
     """A new episode gets the next number; one with a known title is kept as it is."""
-    known = {e.title.casefold(): e for e in Episode.objects.filter(project=project)}
+    titles = Episode.objects.filter(project=project).values_list("title", flat=True)
+    known = {title.casefold() for title in titles}
     written = 0
     for entity in entities:
         title = str(entity.get("name", "")).strip()[:200]
@@ -256,7 +279,7 @@ def _store_episodes(
             title=title,
             synopsis=str(entity.get("description") or ""),
         )
-        known[title.casefold()] = episode
+        known.add(title.casefold())
         created.append(episode)
         touched.append(EntityRef("episode", str(episode.uid)))
         written += 1

@@ -212,7 +212,8 @@ def used_after_gone(project: Project) -> list[Finding]:
 
 def deterministic_findings(project: Project) -> list[Finding]:
     infos = project_scenes(project)
-    characters = {c.pk: c for c in Character.objects.filter(project=project)}
+    cast = {character_id for info in infos for character_id in info.cast}
+    characters = Character.objects.in_bulk(cast)  # the rules read only the cast
     names = {pk: c.name for pk, c in characters.items()}
     return [
         *two_places(infos, names),

@@ -50,3 +50,41 @@ def test_results_without_a_run_row_are_stored_each_time() -> None:
     store_entities(project.pk, "not-a-run", ENTITIES, touched, run_row=locked_run_row)
 
     assert len(touched) == 4
+
+
+def test_results_find_the_projects_own_characters_by_name_whatever_the_case() -> None:
+    project, elsewhere = factories.project(), factories.project()
+    keeper = Character.objects.create(project=project, name="Mara Vance", role="keeper")
+    Character.objects.create(project=project, name="Ida Bell", description="the ferrywoman")
+    twin = Character.objects.create(project=elsewhere, name="Zed Quill")
+    for number in range(30):  # characters the results do not name
+        Character.objects.create(project=project, name=f"Villager {number}")
+    results: list[dict[str, Any]] = [
+        {"type": "character", "name": "MARA VANCE", "description": "guards the lamp"},
+        {"type": "character", "name": "ida bell", "description": "a new description"},
+        {
+            "type": "character",
+            "name": "Zed Quill",
+            "relatedTo": [
+                {"name": "mara vance", "type": "rival"},
+                {"name": "Ida Bell", "type": "ally"},
+                {"name": "Nobody Known", "type": "friend"},
+            ],
+        },
+    ]
+
+    written = store_entities(project.pk, "not-a-run", results)
+
+    assert written == 5  # three characters, two relationships
+    keeper.refresh_from_db()
+    assert keeper.description == "guards the lamp"  # filled where it was empty
+    ida = Character.objects.get(project=project, name="Ida Bell")
+    assert ida.description == "the ferrywoman"  # canon wins over a result
+    zed = Character.objects.get(project=project, name="Zed Quill")
+    assert zed.pk != twin.pk  # another project's character is never taken
+    links = CharacterRelationship.objects.filter(from_character=zed)
+    assert sorted(links.values_list("to_character__name", "type")) == [
+        ("Ida Bell", "ally"),
+        ("Mara Vance", "rival"),
+    ]
+    assert Character.objects.filter(project=project).count() == 33
