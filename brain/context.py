@@ -32,14 +32,25 @@ async def load_project_context(project_id: int) -> dict[str, Any]:
 
 
 def build_project_context(project_id: int) -> dict[str, Any]:
+    """Read as plain rows (values_list, no model instances): projects grow to thousands
+    of entities, and each run's first read after a change builds the whole context."""
     project = Project.objects.get(pk=project_id)
     appearances: dict[int, list[dict[str, str]]] = {}
-    for appearance in SceneAppearance.objects.filter(
-        scene__episode__project=project
-    ).select_related("character"):
-        appearances.setdefault(appearance.scene_id, []).append(
-            {"character": appearance.character.name, "role": appearance.role}
-        )
+    rows = SceneAppearance.objects.filter(scene__episode__project=project)
+    for scene_id, character, role in rows.values_list("scene_id", "character__name", "role"):
+        appearances.setdefault(scene_id, []).append({"character": character, "role": role})
+    episodes = project.episodes.values_list("uid", "episode_number", "title", "synopsis")
+    scenes = Scene.objects.filter(episode__project=project).values_list(
+        "pk", "uid", "episode__episode_number", "scene_number", "title", "location", "summary"
+    )
+    characters = Character.objects.filter(project=project).values_list(
+        "uid", "name", "role", "description", "traits"
+    )
+    relationships = (
+        CharacterRelationship.objects.filter(from_character__project=project)
+        .order_by("pk")
+        .values_list("from_character__name", "to_character__name", "type", "strength")
+    )
     return {
         "project": {
             "id": str(project.uid),
@@ -50,40 +61,33 @@ def build_project_context(project_id: int) -> dict[str, Any]:
             "description": project.description,
         },
         "episodes": [
-            {"id": str(e.uid), "number": e.episode_number, "title": e.title, "synopsis": e.synopsis}
-            for e in project.episodes.all()
+            {"id": str(uid), "number": number, "title": title, "synopsis": synopsis}
+            for uid, number, title, synopsis in episodes
         ],
         "scenes": [
             {
-                "id": str(s.uid),
-                "episode": s.episode.episode_number,
-                "number": s.scene_number,
-                "title": s.title,
-                "location": s.location,
-                "summary": s.summary,
-                "characters": appearances.get(s.pk, []),
+                "id": str(uid),
+                "episode": episode,
+                "number": number,
+                "title": title,
+                "location": location,
+                "summary": summary,
+                "characters": appearances.get(pk, []),
             }
-            for s in Scene.objects.filter(episode__project=project).select_related("episode")
+            for pk, uid, episode, number, title, location, summary in scenes
         ],
         "characters": [
             {
-                "id": str(c.uid),
-                "name": c.name,
-                "role": c.role,
-                "description": c.description,
-                "traits": c.traits,
+                "id": str(uid),
+                "name": name,
+                "role": role,
+                "description": description,
+                "traits": traits,
             }
-            for c in Character.objects.filter(project=project)
+            for uid, name, role, description, traits in characters
         ],
         "relationships": [
-            {
-                "from": r.from_character.name,
-                "to": r.to_character.name,
-                "type": r.type,
-                "strength": r.strength,
-            }
-            for r in CharacterRelationship.objects.filter(
-                from_character__project=project
-            ).select_related("from_character", "to_character")
+            {"from": source, "to": target, "type": kind, "strength": strength}
+            for source, target, kind, strength in relationships
         ],
     }
