@@ -31,7 +31,10 @@ from engine.context import (
     records,
 )
 
-CACHE_SIZE = 5000
+# Vectors kept per process, about 1.7 KB each. A ranking reads every character and
+# scene of its project, so a project larger than this is re-embedded in part by every
+# run (a drain of 1,000 requests outgrew 5,000): 20,000 is about 35 MB.
+CACHE_SIZE = 20_000
 MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
 # Past about 500 tokens E5 stops reading, and time grows with length.
 QUERY_CHARS = 2000
@@ -265,28 +268,29 @@ def needs_choosing(context: dict[str, Any]) -> bool:
 
 
 async def _passage_vectors(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """One unit-length float32 row per text, embedded at most once per process."""
-    key = embedder.name + "\x00"
-    await _embed_missing(embedder, key, set(texts))
-    rows = []
-    for t in texts:
-        _vectors.move_to_end(key + t)
-        rows.append(_vectors[key + t])
-    while len(_vectors) > CACHE_SIZE:
-        _vectors.popitem(last=False)
+    """One unit-length float32 row per text, embedded at most once per process while
+    the cache holds it."""
+    found = await _vectors_for(embedder, embedder.name + "\x00", set(texts))
+    rows = [found[text] for text in texts]
     return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-async def _embed_missing(embedder: Embedder, key: str, texts: set[str]) -> None:
-    """Embed the texts not cached yet. A text another caller is embedding right now
-    is waited for, not embedded again: an orchestration's judges start together and
-    find the same new canon entities missing at once (20 requests had embedded each
-    new character 20 times)."""
+async def _vectors_for(embedder: Embedder, key: str, texts: set[str]) -> dict[str, np.ndarray]:
+    """Each text's vector, from the cache or embedded now. A text another caller is
+    embedding right now is waited for, not embedded again: an orchestration's judges
+    start together and find the same new canon entities missing at once (20 requests
+    had embedded each new character 20 times). The caller keeps what it found as it
+    goes: other callers evict from the cache meanwhile, and a canon larger than the
+    cache would otherwise lose vectors before they were read."""
     loop = asyncio.get_running_loop()
+    found: dict[str, np.ndarray] = {}
     mine: list[str] = []
     others: set[asyncio.Future[None]] = set()
     for text in sorted(texts):
-        if key + text in _vectors:
+        cached = _vectors.get(key + text)
+        if cached is not None:
+            _vectors.move_to_end(key + text)
+            found[text] = cached
             continue
         pending = _in_flight.get(key + text)
         if pending is not None and pending.get_loop() is loop:
@@ -299,7 +303,7 @@ async def _embed_missing(embedder: Embedder, key: str, texts: set[str]) -> None:
         try:
             vectors = await embedder.embed_passages(mine)
             for text, vector in zip(mine, vectors, strict=True):
-                _vectors[key + text] = _unit(vector)
+                found[text] = _vectors[key + text] = _unit(vector)
         finally:
             for text in mine:
                 if _in_flight.get(key + text) is done:
@@ -307,8 +311,12 @@ async def _embed_missing(embedder: Embedder, key: str, texts: set[str]) -> None:
             done.set_result(None)
     if others:
         await asyncio.wait(others)  # not gather: this caller's cancellation stays its own
-        # The caller that embedded them failed or was cancelled: embed what is left.
-        await _embed_missing(embedder, key, {t for t in texts if key + t not in _vectors})
+        # Read now what the others embedded; whatever they failed at, or the cache has
+        # dropped since, is looked up (or embedded) again.
+        found.update(await _vectors_for(embedder, key, texts - found.keys()))
+    while len(_vectors) > CACHE_SIZE:
+        _vectors.popitem(last=False)
+    return found
 
 
 def _unit(vector: Sequence[float]) -> np.ndarray:

