@@ -50,9 +50,10 @@ LISTS = {"name": "characters", "title": "scenes", "episode": "episodes"}
 
 
 class _Ranking:
-    """One list of a canon (its characters, scenes or episodes) indexed so that ranking
-    it for a text costs about the entities that share the text's words, not the whole
-    list: a judge ranks the canon for every output, and projects grow to thousands of
+    """One list of a canon (its characters, scenes or episodes) indexed once, so that
+    ranking it for a text is Python work only for the entities sharing the text's
+    words, plus a few array operations over the list, not Python work per entity: a
+    judge ranks the canon for every output, and projects grow to thousands of
     entities. It keeps exactly the entities engine.context._top would keep."""
 
     def __init__(
