@@ -227,24 +227,22 @@ def drain_section(drain: Result | None) -> list[str]:
     if not drain:
         return []
     run = drain["drain"]
-    documents = run.get("documents_wall")
     lines = [
         f"### {run['runs']} queued requests draining through one process (L = 200 ms, SQLite)",
         "",
         "Queued at once with `start_orchestration`; they run through the process's",
         "`ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS` slots (default 8). A request is answered",
         "when its run ends; its brain documents are made after, in the background.",
-        f"{run['completed']} of {run['runs']} answered in {run['wall']:.0f} s"
-        + (f"; their last brain documents were made at {documents:.0f} s" if documents else "")
-        + f". Peak RSS {drain.get('peak_rss_mb_drain', 0):.0f} MB.",
+        f"{run['completed']} of {run['runs']} answered in {run['wall']:.0f} s; their last brain "
+        f"documents were made at {run['documents_wall']:.0f} s. Peak RSS "
+        f"{drain.get('peak_rss_mb_drain', 0):.0f} MB.",
         "",
         "| s | answered | answered/s in the interval | runs with documents pending | RSS MB "
         "| CPU s |",
         "|---|---|---|---|---|---|",
     ]
     previous_t, previous_done = 0.0, 0
-    for elapsed, done, *rest in run["curve"]:
-        pending, rss, cpu = rest if len(rest) == 3 else ("", *rest)
+    for elapsed, done, pending, rss, cpu in run["curve"]:
         rate = (done - previous_done) / max(elapsed - previous_t, 1e-9)
         lines.append(f"| {elapsed:.0f} | {done} | {rate:.2f} | {pending} | {rss} | {cpu:.0f} |")
         previous_t, previous_done = elapsed, done

@@ -155,7 +155,7 @@ class Canon:
             similarity = ranking.shared_words(task) if words else np.zeros(count)
             if cosines is not None:  # episodes are not chosen by meaning
                 meaning = cosines[by_meaning[label_key]] if label_key in by_meaning else 0.0
-                similarity = similarity + MEANING_TIE * meaning if words else similarity + meaning
+                similarity = similarity + (MEANING_TIE if words else 1.0) * meaning
             return ranking.top(ranking.named(task), similarity, limit)
 
         return choose

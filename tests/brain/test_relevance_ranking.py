@@ -75,12 +75,16 @@ def pruned(full: dict[str, Any], text: str, **ranking: Any) -> list[list[str]]:
     )
 
 
-@pytest.mark.parametrize("seed", range(300))
-def test_the_canon_ranking_keeps_what_the_generic_ranking_keeps(seed: int) -> None:
+def random_case(seed: int) -> tuple[random.Random, dict[str, Any], str, Canon]:
+    """A random context, a task over it and its canon, all from `seed`."""
     rng = random.Random(seed)
     full = context(rng)
-    text = task(rng, full)
-    canon = Canon(full)
+    return rng, full, task(rng, full), Canon(full)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_the_canon_ranking_keeps_what_the_generic_ranking_keeps(seed: int) -> None:
+    rng, full, text, canon = random_case(seed)
     texts = canon.ranked_texts()
     scores = {t: rng.choice([0.0, 0.5, -0.25, rng.uniform(-1, 1)]) for t in texts}
     cosines = np.array([scores[t] for t in texts])  # one text, one vector, one cosine
@@ -101,10 +105,7 @@ def test_the_canon_ranking_keeps_what_the_generic_ranking_keeps(seed: int) -> No
 
 @pytest.mark.parametrize("seed", range(100))
 def test_the_lexical_pass_decides_as_it_did_entity_by_entity(seed: int) -> None:
-    rng = random.Random(seed)
-    full = context(rng)
-    text = task(rng, full)
-    canon = Canon(full)
+    _, full, text, canon = random_case(seed)
 
     def by_entity() -> bool:
         for key, limit in (("characters", 10), ("scenes", 5)):
