@@ -369,6 +369,9 @@ ALADDIN_MAX_PARALLEL_SPECIALISTS = env_int("ALADDIN_MAX_PARALLEL_SPECIALISTS", 5
 ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS = env_int(
     "ALADDIN_MAX_CONCURRENT_ORCHESTRATIONS", 8, minimum=1
 )
+# Runs whose brain documents may wait for their turn before a new run starts here: runs
+# answer faster than their documents are made, and this keeps the two in step.
+ALADDIN_MAX_DOCUMENT_BACKLOG = env_int("ALADDIN_MAX_DOCUMENT_BACKLOG", 8, minimum=0)
 # A run queued on a broker that no worker has claimed for this long is failed.
 ALADDIN_QUEUE_TIMEOUT_SECONDS = env_int("ALADDIN_QUEUE_TIMEOUT_SECONDS", 3600, minimum=60)
 ALADDIN_CONTEXT_CACHE_SECONDS = env_int("ALADDIN_CONTEXT_CACHE_SECONDS", 300, minimum=0)

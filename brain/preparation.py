@@ -30,6 +30,11 @@ _PREPARING: dict[str, asyncio.Task[list[PipelineResult]]] = {}
 # each a copy of the whole project, and memory grew with the backlog.
 RUNS_AT_ONCE = 4
 _turns: PerLoop[asyncio.Semaphore] = PerLoop(lambda: asyncio.Semaphore(RUNS_AT_ONCE))
+# Runs whose preparation waits for a turn, not yet started: the backlog that new runs
+# wait on (executions.services; ALADDIN_MAX_DOCUMENT_BACKLOG).
+_WAITING: set[str] = set()
+# Those new runs, woken whenever the backlog shrinks; each on its own loop's thread.
+_BACKLOG_WATCHERS: set[asyncio.Future[None]] = set()
 
 
 def prepare_in_background(
@@ -38,18 +43,23 @@ def prepare_in_background(
     """Run `work` as a task of the running loop, tracked until it ends; at most
     RUNS_AT_ONCE runs' preparations make progress at a time."""
     task = asyncio.get_running_loop().create_task(
-        _in_turn(work), name=f"brain-documents-{execution_id}"
+        _in_turn(execution_id, work), name=f"brain-documents-{execution_id}"
     )
     _PREPARING[execution_id] = task
+    _WAITING.add(execution_id)
     task.add_done_callback(lambda done: _forget(execution_id, done))
     return task
 
 
-async def _in_turn(work: Coroutine[Any, Any, list[PipelineResult]]) -> list[PipelineResult]:
+async def _in_turn(
+    execution_id: str, work: Coroutine[Any, Any, list[PipelineResult]]
+) -> list[PipelineResult]:
     try:
         async with _turns.get():
+            _no_longer_waiting(execution_id)
             return await work
     finally:
+        _no_longer_waiting(execution_id)
         work.close()  # never started when cancelled while waiting: no "never awaited"
 
 
@@ -67,6 +77,38 @@ def _forget(execution_id: str, task: asyncio.Task[list[PipelineResult]]) -> None
 def preparing() -> list[str]:
     """The runs whose documents this process is still preparing."""
     return list(_PREPARING)
+
+
+def waiting_their_turn() -> int:
+    """How many runs' documents wait for a turn, not started yet."""
+    return len(_WAITING)
+
+
+async def backlog_within(limit: int) -> None:
+    """Return once at most `limit` runs' documents wait for a turn (counted across the
+    process: preparations may run on other threads' loops)."""
+    while True:
+        shrunk = asyncio.get_running_loop().create_future()
+        _BACKLOG_WATCHERS.add(shrunk)  # before counting: a shrink in between wakes it
+        try:
+            if len(_WAITING) <= limit:
+                return
+            await shrunk
+        finally:
+            _BACKLOG_WATCHERS.discard(shrunk)
+
+
+def _no_longer_waiting(execution_id: str) -> None:
+    if execution_id not in _WAITING:
+        return
+    _WAITING.discard(execution_id)
+    for watcher in list(_BACKLOG_WATCHERS):
+        watcher.get_loop().call_soon_threadsafe(_wake, watcher)
+
+
+def _wake(watcher: asyncio.Future[None]) -> None:
+    if not watcher.done():
+        watcher.set_result(None)
 
 
 async def brain_documents_ready(execution_id: str) -> list[PipelineResult]:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from agents.llm.client import is_demo, warm_up
 from aladdin import audit
 from brain.models import Project
-from brain.preparation import brain_documents_ready
+from brain.preparation import backlog_within, brain_documents_ready
 from brain.store import DjangoGraphStore
 from engine.budgets import BudgetLedger
 from engine.complexity import ModelTier
@@ -223,7 +223,7 @@ async def _slot(execution_id: str, priority: str) -> AsyncIterator[None]:
     """Wait for a slot; while queued, keep the pending row's heartbeat fresh and follow
     cancel requests written by any process."""
     slots = process_slots()
-    acquiring = asyncio.ensure_future(slots.acquire(priority))
+    acquiring = asyncio.ensure_future(_take_slot(slots, priority))
     watch = queued_runs()
     cancel_requested = watch.add(execution_id)
     try:
@@ -242,6 +242,19 @@ async def _slot(execution_id: str, priority: str) -> AsyncIterator[None]:
         yield
     finally:
         slots.release()
+
+
+async def _take_slot(slots: PrioritySlots, priority: str) -> None:
+    """A slot, then a documents backlog within ALADDIN_MAX_DOCUMENT_BACKLOG. Runs answer
+    faster than their brain documents are made (one embedding thread); a new run holds
+    its slot until the backlog is back within bounds, so under sustained load runs go
+    at the pace their documents are made and the backlog's memory stays bounded."""
+    await slots.acquire(priority)
+    try:
+        await backlog_within(settings.ALADDIN_MAX_DOCUMENT_BACKLOG)
+    except BaseException:
+        slots.release()
+        raise
 
 
 class QueuedRuns:

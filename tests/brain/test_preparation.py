@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from brain.pipeline import PipelineResult
-from brain.preparation import RUNS_AT_ONCE, all_brain_documents_ready, prepare_in_background
+from brain.preparation import (
+    RUNS_AT_ONCE,
+    all_brain_documents_ready,
+    backlog_within,
+    prepare_in_background,
+    waiting_their_turn,
+)
 
 
 async def test_at_most_a_few_runs_make_their_documents_at_once() -> None:
@@ -48,3 +54,28 @@ async def test_a_run_cancelled_while_waiting_its_turn_never_starts() -> None:
 
     assert waiting.cancelled()
     assert "waiting" not in started
+
+
+async def test_the_backlog_counts_only_runs_waiting_their_turn_and_wakes_its_watchers() -> None:
+    releases = [asyncio.Event() for _ in range(RUNS_AT_ONCE + 2)]
+
+    async def documents(release: asyncio.Event) -> list[PipelineResult]:
+        await release.wait()
+        return []
+
+    tasks = [prepare_in_background(f"run-{n}", documents(r)) for n, r in enumerate(releases)]
+    await asyncio.sleep(0.05)
+    assert waiting_their_turn() == 2
+    await asyncio.wait_for(backlog_within(2), 1)  # within the bound: no wait
+    within_one = asyncio.ensure_future(backlog_within(1))
+    await asyncio.sleep(0.05)
+    assert not within_one.done()
+
+    releases[0].set()  # a turn frees up; one waiting run takes it
+    await asyncio.wait_for(within_one, 1)
+    assert waiting_their_turn() == 1
+
+    for release in releases:
+        release.set()
+    await asyncio.gather(*tasks)
+    assert waiting_their_turn() == 0

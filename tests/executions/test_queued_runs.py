@@ -8,11 +8,13 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from brain.models import Project
+from brain.pipeline import PipelineResult
+from brain.preparation import RUNS_AT_ONCE, all_brain_documents_ready, prepare_in_background
 from executions import services
 from executions.models import Execution
 from executions.services import RUNNING, cancel_orchestration, start_orchestration
-from tests.executions.conftest import hold_the_only_slot
-from tests.support.fake_llm import FakeLLMServer
+from tests.executions.conftest import PLAN, by_agent, hold_the_only_slot, plan, selection
+from tests.support.fake_llm import FakeLLMServer, json_reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 POLL = 0.05
@@ -59,3 +61,62 @@ async def test_a_cancel_written_by_another_process_ends_a_queued_run(
     assert still.status == "pending" and not RUNNING[other].done()
     for execution_id in (busy, other):
         await cancel_orchestration(execution_id)
+
+
+async def backlog_of_documents(waiting: int) -> asyncio.Event:
+    """Runs' brain documents that hold every turn, and `waiting` more waiting for one;
+    setting the event lets them all finish."""
+    release = asyncio.Event()
+
+    async def documents() -> list[PipelineResult]:
+        await release.wait()
+        return []
+
+    for n in range(RUNS_AT_ONCE + waiting):
+        prepare_in_background(f"earlier-run-{n}", documents())
+    return release
+
+
+async def test_a_run_waits_to_start_while_too_many_runs_documents_wait_their_turn(
+    llm: FakeLLMServer, project: Project, settings: SettingsWrapper
+) -> None:
+    settings.ALADDIN_MAX_DOCUMENT_BACKLOG = 1
+    llm.script(PLAN, json_reply(plan(("story", 0.9))))
+    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
+    release = await backlog_of_documents(waiting=2)
+    execution_id = await start_orchestration(project, "After the documents")
+    task = RUNNING[execution_id]
+    queued_at = (await Execution.objects.aget(execution_id=execution_id)).updated_at
+    await asyncio.sleep(POLL * 6)
+
+    row = await Execution.objects.aget(execution_id=execution_id)
+    assert row.status == "pending" and row.started_at is None
+    assert row.updated_at > queued_at  # its heartbeat is kept while it waits
+    assert llm.requests == []
+
+    release.set()
+    response = await asyncio.wait_for(task, 60)
+    await all_brain_documents_ready()
+
+    assert response["status"] == "completed", response
+    assert len(llm.requests) > 0
+
+
+async def test_a_run_waiting_on_the_documents_backlog_can_be_cancelled(
+    llm: FakeLLMServer, project: Project, settings: SettingsWrapper
+) -> None:
+    settings.ALADDIN_MAX_DOCUMENT_BACKLOG = 0
+    release = await backlog_of_documents(waiting=1)
+    execution_id = await start_orchestration(project, "Never mind")
+    task = RUNNING[execution_id]
+    await asyncio.sleep(POLL * 2)
+
+    await Execution.objects.filter(execution_id=execution_id).aupdate(cancel_requested=True)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 30)
+
+    row = await Execution.objects.aget(execution_id=execution_id)
+    assert row.status == "cancelled" and row.started_at is None
+    assert services.process_slots().active == 0  # the slot it held is free again
+    release.set()
+    await all_brain_documents_ready()
