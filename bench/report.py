@@ -223,6 +223,9 @@ PRODUCT = ("executions/", "engine/", "agents/", "brain/", "aladdin/")
 STARTUP = ("setup_django (", "postgres_database (")
 
 
+DRAIN_ROWS = 25
+
+
 def drain_section(drain: Result | None) -> list[str]:
     if not drain:
         return []
@@ -242,11 +245,22 @@ def drain_section(drain: Result | None) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     previous_t, previous_done = 0.0, 0
-    for elapsed, done, pending, rss, cpu in run["curve"]:
+    for elapsed, done, pending, rss, cpu in thinned(run["curve"]):
         rate = (done - previous_done) / max(elapsed - previous_t, 1e-9)
         lines.append(f"| {elapsed:.0f} | {done} | {rate:.2f} | {pending} | {rss} | {cpu:.0f} |")
         previous_t, previous_done = elapsed, done
     return [*lines, ""]
+
+
+def thinned(curve: list[Any], rows: int = DRAIN_ROWS) -> list[Any]:
+    """At most about `rows` evenly spaced samples of a drain, always with its last: a
+    long drain samples every few seconds, and a rate over a few seconds mostly shows
+    which runs happened to end in them."""
+    if not curve:
+        return []
+    step = max(1, -(-len(curve) // rows))
+    shown = curve[step - 1 :: step]
+    return shown if shown and shown[-1] == curve[-1] else [*shown, curve[-1]]
 
 
 def processes_section(split: Result | None) -> list[str]:
