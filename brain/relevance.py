@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from brain.context import load_project_context
+from brain.context import HELD_PROJECTS, load_versioned_context
 from brain.embeddings import Embedder, default_embedder
 from engine.context import (
     WORD,
@@ -176,8 +176,23 @@ class Canon:
         return entity_text(entity) if found is None else found
 
 
+# The canon of each project's current context version, shared by the runs that read
+# it: its texts, word indexes and vector matrix are made once per version, not per run.
+_canons: OrderedDict[int, tuple[str, Canon]] = OrderedDict()
+
+
 async def load_canon(project_id: int) -> Canon:
-    return Canon(await load_project_context(project_id))
+    version, context = await load_versioned_context(project_id)
+    held = _canons.get(project_id)
+    if held is not None and held[0] == version:
+        _canons.move_to_end(project_id)
+        return held[1]
+    canon = Canon(context)
+    _canons[project_id] = (version, canon)
+    _canons.move_to_end(project_id)
+    while len(_canons) > HELD_PROJECTS:
+        _canons.popitem(last=False)
+    return canon
 
 
 async def take_document_vectors(

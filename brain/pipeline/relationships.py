@@ -3,6 +3,7 @@ the threshold a link is only proposed, never stored."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -14,11 +15,12 @@ from brain.pipeline.types import Enriched, Gathered, Proposal
 
 def candidates(gathered: Gathered, limit: int) -> dict[str, list[dict[str, Any]]]:
     context = gathered.project
+    # The first `limit` of each, read without walking the rest of a large project.
     return {
         "characters": [
             {"id": c["id"], "name": c["name"], "role": c.get("role", "")}
-            for c in context.get("characters", [])
-        ][:limit],
+            for c in itertools.islice(context.get("characters", []), limit)
+        ],
         "scenes": [
             {
                 "id": s["id"],
@@ -27,8 +29,8 @@ def candidates(gathered: Gathered, limit: int) -> dict[str, list[dict[str, Any]]
                 "title": s.get("title", ""),
                 "characters": [a["character"] for a in s.get("characters", [])],
             }
-            for s in context.get("scenes", [])
-        ][:limit],
+            for s in itertools.islice(context.get("scenes", []), limit)
+        ],
     }
 
 

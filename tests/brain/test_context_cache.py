@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.core.cache import cache
 
-from brain.context import load_project_context
+from brain.context import cache_key, load_project_context, version_key
 from brain.models import Character, Project
+from brain.relevance import load_canon
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,4 +58,35 @@ def test_one_run_reads_its_project_context_once_as_it_was_when_it_began(seeded: 
     assert "Newcomer" not in {c["name"] for c in first["characters"]}
     assert again["characters"] == first["characters"]  # the run's snapshot
     assert "Newcomer" in {c["name"] for c in later["characters"]}  # a new run sees it
+    Character.objects.get(project=project, name="Newcomer").delete()
+
+
+def test_a_process_reuses_the_context_it_read_until_any_process_changes_the_project(
+    seeded: None,
+) -> None:
+    project = Project.objects.get(slug="the-lantern-keepers")
+    first, second = context_of(project), context_of(project)
+    assert second["characters"] is first["characters"]  # held, not copied again
+    assert second is not first  # each reader still gets its own top-level dict
+
+    # Another process's change: a write this process's signals never saw, and the
+    # shared cache's entries dropped by that process.
+    Character.objects.filter(project=project).update(role="changed elsewhere")
+    cache.delete_many([cache_key(project.pk), version_key(project.pk)])
+
+    roles = {c["role"] for c in context_of(project)["characters"]}  # type: ignore[index]
+    assert roles == {"changed elsewhere"}
+
+
+def test_runs_share_one_canon_per_version_of_the_project_context(seeded: None) -> None:
+    project = Project.objects.get(slug="the-lantern-keepers")
+    canon = async_to_sync(load_canon)(project.pk)
+    assert async_to_sync(load_canon)(project.pk) is canon
+
+    Character.objects.create(project=project, name="Newcomer")
+    changed = async_to_sync(load_canon)(project.pk)
+
+    assert changed is not canon
+    assert "Newcomer" in {c["name"] for c in changed.full["characters"]}
+    assert "Newcomer" not in {c["name"] for c in canon.full["characters"]}
     Character.objects.get(project=project, name="Newcomer").delete()
