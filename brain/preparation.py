@@ -103,7 +103,10 @@ def _no_longer_waiting(execution_id: str) -> None:
         return
     _WAITING.discard(execution_id)
     for watcher in list(_BACKLOG_WATCHERS):
-        watcher.get_loop().call_soon_threadsafe(_wake, watcher)
+        try:
+            watcher.get_loop().call_soon_threadsafe(_wake, watcher)
+        except RuntimeError:  # its loop was closed under it: nobody waits there
+            _BACKLOG_WATCHERS.discard(watcher)
 
 
 def _wake(watcher: asyncio.Future[None]) -> None:

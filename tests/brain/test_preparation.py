@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from brain.pipeline import PipelineResult
 from brain.preparation import (
@@ -79,3 +80,30 @@ async def test_the_backlog_counts_only_runs_waiting_their_turn_and_wakes_its_wat
         release.set()
     await asyncio.gather(*tasks)
     assert waiting_their_turn() == 0
+
+
+async def test_a_waiter_whose_loop_was_closed_under_it_does_not_stop_the_documents() -> None:
+    release = asyncio.Event()
+
+    async def documents() -> list[PipelineResult]:
+        await release.wait()
+        return []
+
+    tasks = [prepare_in_background(f"run-{n}", documents()) for n in range(RUNS_AT_ONCE + 1)]
+    await asyncio.sleep(0.05)
+    gone = asyncio.new_event_loop()
+    abandoned: list[asyncio.Task[None]] = []
+
+    def wait_there_then_close() -> None:
+        abandoned.append(gone.create_task(backlog_within(0)))
+        gone.run_until_complete(asyncio.sleep(0.01))  # the waiter is watching now
+        gone.close()  # without cancelling it, as a loop torn down abruptly
+
+    thread = threading.Thread(target=wait_there_then_close)
+    thread.start()
+    thread.join()
+
+    release.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert results == [[]] * (RUNS_AT_ONCE + 1)
+    assert not abandoned[0].done()  # it never heard back, and nothing broke
