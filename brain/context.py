@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -21,9 +21,37 @@ from django.core.cache import cache
 
 from brain.models import Character, CharacterRelationship, Project, Scene, SceneAppearance
 
-# The contexts this process last read, by project: (version, context); a few projects.
-HELD_PROJECTS = 16
-_held: OrderedDict[int, tuple[str, dict[str, Any]]] = OrderedDict()
+T = TypeVar("T")
+
+
+class HeldByVersion(Generic[T]):
+    """What this process last made from each project's context, with the context's
+    version: a few projects, the least recently used dropped first."""
+
+    def __init__(self, projects: int = 16) -> None:
+        self.projects = projects
+        self._held: OrderedDict[int, tuple[str, T]] = OrderedDict()
+
+    def get(self, project_id: int, version: str | None) -> T | None:
+        held = self._held.get(project_id)
+        if version is None or held is None or held[0] != version:
+            return None
+        self._held.move_to_end(project_id)
+        return held[1]
+
+    def put(self, project_id: int, version: str, value: T) -> T:
+        self._held[project_id] = (version, value)
+        self._held.move_to_end(project_id)
+        while len(self._held) > self.projects:
+            self._held.popitem(last=False)
+        return value
+
+    def drop(self, project_id: int) -> None:
+        self._held.pop(project_id, None)
+
+
+# The contexts this process last read.
+_held: HeldByVersion[dict[str, Any]] = HeldByVersion()
 
 
 def cache_key(project_id: int) -> str:
@@ -36,7 +64,7 @@ def version_key(project_id: int) -> str:
 
 def invalidate(project_id: int) -> None:
     cache.delete_many([cache_key(project_id), version_key(project_id)])
-    _held.pop(project_id, None)
+    _held.drop(project_id)
 
 
 async def load_project_context(project_id: int) -> dict[str, Any]:
@@ -48,27 +76,20 @@ async def load_versioned_context(project_id: int) -> tuple[str, dict[str, Any]]:
     """(version, context): a new version whenever the context is built again. The
     context is shared: callers must not change it."""
     version = await cache.aget(version_key(project_id))
-    held = _held.get(project_id)
-    if version is not None and held is not None and held[0] == version:
-        _held.move_to_end(project_id)
-        return held
+    held = _held.get(project_id, version)
+    if held is not None:
+        return version, held
     cached = await cache.aget(cache_key(project_id))
     if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == version:
-        return _hold(project_id, cached)
+        return version, _held.put(project_id, version, cached[1])
     context = await sync_to_async(build_project_context)(project_id)
-    built = (uuid.uuid4().hex, context)
+    version = uuid.uuid4().hex
     timeout = settings.ALADDIN_CONTEXT_CACHE_SECONDS
-    await cache.aset(cache_key(project_id), built, timeout=timeout)
-    await cache.aset(version_key(project_id), built[0], timeout=timeout)
-    return _hold(project_id, built) if timeout else built
-
-
-def _hold(project_id: int, versioned: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    _held[project_id] = versioned
-    _held.move_to_end(project_id)
-    while len(_held) > HELD_PROJECTS:
-        _held.popitem(last=False)
-    return versioned
+    await cache.aset(cache_key(project_id), (version, context), timeout=timeout)
+    await cache.aset(version_key(project_id), version, timeout=timeout)
+    if timeout:  # with no caching, nothing is held either
+        _held.put(project_id, version, context)
+    return version, context
 
 
 def build_project_context(project_id: int) -> dict[str, Any]:

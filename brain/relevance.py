@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from brain.context import HELD_PROJECTS, load_versioned_context
+from brain.context import HeldByVersion, load_versioned_context
 from brain.embeddings import Embedder, default_embedder
 from engine.context import (
     WORD,
@@ -178,21 +178,12 @@ class Canon:
 
 # The canon of each project's current context version, shared by the runs that read
 # it: its texts, word indexes and vector matrix are made once per version, not per run.
-_canons: OrderedDict[int, tuple[str, Canon]] = OrderedDict()
+_canons: HeldByVersion[Canon] = HeldByVersion()
 
 
 async def load_canon(project_id: int) -> Canon:
     version, context = await load_versioned_context(project_id)
-    held = _canons.get(project_id)
-    if held is not None and held[0] == version:
-        _canons.move_to_end(project_id)
-        return held[1]
-    canon = Canon(context)
-    _canons[project_id] = (version, canon)
-    _canons.move_to_end(project_id)
-    while len(_canons) > HELD_PROJECTS:
-        _canons.popitem(last=False)
-    return canon
+    return _canons.get(project_id, version) or _canons.put(project_id, version, Canon(context))
 
 
 async def take_document_vectors(
