@@ -38,12 +38,17 @@ _BACKLOG_WATCHERS: set[asyncio.Future[None]] = set()
 
 
 def prepare_in_background(
-    execution_id: str, work: Coroutine[Any, Any, list[PipelineResult]]
+    execution_id: str,
+    work: Coroutine[Any, Any, list[PipelineResult]],
+    *,
+    first: Coroutine[Any, Any, None] | None = None,
 ) -> asyncio.Task[list[PipelineResult]]:
     """Run `work` as a task of the running loop, tracked until it ends; at most
-    RUNS_AT_ONCE runs' preparations make progress at a time."""
+    RUNS_AT_ONCE runs' preparations make progress at a time. `first` (the run's held
+    graph sync and continuity re-check) runs before it, without waiting for a turn:
+    short, and the documents read the graph it writes."""
     task = asyncio.get_running_loop().create_task(
-        _in_turn(execution_id, work), name=f"brain-documents-{execution_id}"
+        _in_turn(execution_id, work, first), name=f"brain-documents-{execution_id}"
     )
     _PREPARING[execution_id] = task
     _WAITING.add(execution_id)
@@ -52,15 +57,22 @@ def prepare_in_background(
 
 
 async def _in_turn(
-    execution_id: str, work: Coroutine[Any, Any, list[PipelineResult]]
+    execution_id: str,
+    work: Coroutine[Any, Any, list[PipelineResult]],
+    first: Coroutine[Any, Any, None] | None,
 ) -> list[PipelineResult]:
     try:
+        if first is not None:
+            await first
         async with _turns.get():
             _no_longer_waiting(execution_id)
             return await work
     finally:
         _no_longer_waiting(execution_id)
-        work.close()  # never started when cancelled while waiting: no "never awaited"
+        # Never started when cancelled while waiting: no "never awaited" warning.
+        work.close()
+        if first is not None:
+            first.close()
 
 
 def _forget(execution_id: str, task: asyncio.Task[list[PipelineResult]]) -> None:

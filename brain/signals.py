@@ -3,7 +3,9 @@ knowledge graph in step, both once the transaction commits.
 
 The graph sync runs after commit (a rolled-back save never reaches the graph), is
 batched per transaction (an admin save with inlines syncs once), and never breaks
-the save: brain.graph.sync.sync_now logs a graph outage and brain_sync repairs.
+the save: brain.graph.sync.sync_now logs a graph outage and brain_sync repairs. A run
+storing its results holds the sync and runs it after it has answered
+(brain.commit_hooks).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from brain import context
+from brain.commit_hooks import run_or_hold
 from brain.graph.base import CHARACTER, ELEMENT, EPISODE, LOCATION, PROJECT, SCENE
 from brain.graph.sync import NodeKey, sync_now
 from brain.models import (
@@ -128,6 +131,9 @@ class _Batch:
         self.keys: set[NodeKey] = set()
 
     def __call__(self) -> None:
+        run_or_hold(self.sync)
+
+    def sync(self) -> None:
         sync_now(self.keys)
 
 

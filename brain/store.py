@@ -6,6 +6,8 @@ graph is kept in step from them (brain/graph). When the store is given the
 pipeline's LLM, every entity written then goes through the data preparation
 pipeline of spec 3.2 and gets its brain document: before store_results returns, or,
 with `documents_later`, in the background once the run has ended (brain/preparation.py).
+With `documents_later` the graph sync and continuity re-check of the rows wait for the
+run's end too, and run first in that background step: the run answers without them.
 Reads come from the cached project context.
 """
 
@@ -21,6 +23,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models import Max
 
+from brain.commit_hooks import Hook, held_after_commit, run_held
 from brain.models import Character, CharacterRelationship, Episode, Project, Scene
 from brain.pipeline import EntityRef, JsonLLM, PipelineResult
 
@@ -57,7 +60,10 @@ class DjangoGraphStore:
         # Later: store_results keeps the documents' preparation for start_documents(),
         # which runs it in the background (brain/preparation.py) once the run has ended.
         self.documents_later = documents_later
-        self.deferred: list[tuple[str, Coroutine[Any, Any, list[PipelineResult]]]] = []
+        # By run: its held after-commit hooks and its documents' preparation, if any.
+        self.deferred: list[
+            tuple[str, list[Hook], Coroutine[Any, Any, list[PipelineResult]] | None]
+        ] = []
         self.prepared: list[PipelineResult] = []
         self._canons: dict[int, asyncio.Future[Canon]] = {}
 
@@ -86,30 +92,54 @@ class DjangoGraphStore:
         self, project_id: int, execution_id: str, entities: list[dict[str, Any]]
     ) -> int:
         touched: list[EntityRef] = []
-        written = await sync_to_async(store_entities)(
-            project_id,
-            execution_id,
-            entities,
-            touched,
-            run_row=self.run_row,
-            documents=self.llm is not None,
+        written, hooks = await sync_to_async(self._store)(
+            project_id, execution_id, entities, touched
         )
-        if self.llm is not None and touched:
-            work = self._prepare(project_id, execution_id, touched, self.llm)
-            if self.documents_later:
-                self.deferred.append((execution_id, work))
-            else:
-                self.prepared = await work
+        work = (
+            self._prepare(project_id, execution_id, touched, self.llm)
+            if self.llm is not None and touched
+            else None
+        )
+        if self.documents_later and (hooks or work is not None):
+            self.deferred.append((execution_id, hooks, work))
+            return written
+        if hooks:
+            await sync_to_async(run_held)(hooks)
+        if work is not None:
+            self.prepared = await work
         return written
 
+    def _store(
+        self,
+        project_id: int,
+        execution_id: str,
+        entities: list[dict[str, Any]],
+        touched: list[EntityRef],
+    ) -> tuple[int, list[Hook]]:
+        """The rows, and the graph sync and continuity re-check their commit brought,
+        held for store_results to run now or after the run (brain.commit_hooks)."""
+        with held_after_commit() as hooks:
+            written = store_entities(
+                project_id,
+                execution_id,
+                entities,
+                touched,
+                run_row=self.run_row,
+                documents=self.llm is not None,
+            )
+        return written, hooks
+
     def start_documents(self) -> None:
-        """Start the preparations store_results kept for later, as background tasks of
-        this loop tracked by run id (brain_documents_ready waits for them)."""
+        """Start what store_results kept for later as a background task of this loop,
+        tracked by run id (brain_documents_ready waits for it): the held graph sync and
+        continuity re-check, then the brain documents."""
         from brain.preparation import prepare_in_background
 
         self._canons.clear()  # the run is over: its canon snapshot is not read again
         while self.deferred:
-            prepare_in_background(*self.deferred.pop(0))
+            execution_id, hooks, work = self.deferred.pop(0)
+            first = sync_to_async(run_held)(hooks) if hooks else None
+            prepare_in_background(execution_id, work or _no_documents(), first=first)
 
     async def _prepare(
         self, project_id: int, execution_id: str, refs: list[EntityRef], llm: JsonLLM
@@ -156,6 +186,10 @@ class DjangoGraphStore:
     async def _mark(self, execution_id: str, state: dict[str, Any]) -> None:
         if self.run_row is not None:
             await sync_to_async(mark_documents)(execution_id, state, self.run_row)
+
+
+async def _no_documents() -> list[PipelineResult]:
+    return []
 
 
 def documents_state(results: list[PipelineResult]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Continuity is re-checked when the script or the canon changes: once per project
 per transaction, after it commits. A failing check is logged and never breaks the
-save; the next change or the page's "Re-check" runs it again."""
+save; the next change or the page's "Re-check" runs it again. A run storing its results
+holds the re-check and runs it after it has answered (brain.commit_hooks)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from brain.commit_hooks import run_or_hold
 from brain.models import (
     Character,
     CharacterRelationship,
@@ -46,6 +48,9 @@ class _Recheck:
         self.projects: set[int] = set()
 
     def __call__(self) -> None:
+        run_or_hold(self.recheck)
+
+    def recheck(self) -> None:
         from screenplay.continuity import check_project
 
         for project in Project.objects.filter(pk__in=self.projects):
