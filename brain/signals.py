@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from brain import context
 from brain.commit_hooks import run_or_hold
 from brain.graph.base import CHARACTER, ELEMENT, EPISODE, LOCATION, PROJECT, SCENE
-from brain.graph.sync import NodeKey, sync_now
+from brain.graph.sync import NodeKey, sync_now, sync_now_async
 from brain.models import (
     Character,
     CharacterRelationship,
@@ -131,10 +131,13 @@ class _Batch:
         self.keys: set[NodeKey] = set()
 
     def __call__(self) -> None:
-        run_or_hold(self.sync)
+        run_or_hold(self)
 
-    def sync(self) -> None:
+    def run(self) -> None:
         sync_now(self.keys)
+
+    async def arun(self) -> None:
+        await sync_now_async(self.keys)
 
 
 def enqueue(keys: set[NodeKey]) -> None:

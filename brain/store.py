@@ -23,7 +23,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models import Max
 
-from brain.commit_hooks import Hook, held_after_commit, run_held
+from brain.commit_hooks import Hook, held_after_commit, run_held_async
 from brain.models import Character, CharacterRelationship, Episode, Project, Scene
 from brain.pipeline import EntityRef, JsonLLM, PipelineResult
 
@@ -103,8 +103,7 @@ class DjangoGraphStore:
         if self.documents_later and (hooks or work is not None):
             self.deferred.append((execution_id, hooks, work))
             return written
-        if hooks:
-            await sync_to_async(run_held)(hooks)
+        await run_held_async(hooks)
         if work is not None:
             self.prepared = await work
         return written
@@ -138,7 +137,7 @@ class DjangoGraphStore:
         self._canons.clear()  # the run is over: its canon snapshot is not read again
         while self.deferred:
             execution_id, hooks, work = self.deferred.pop(0)
-            first = sync_to_async(run_held)(hooks) if hooks else None
+            first = run_held_async(hooks) if hooks else None
             prepare_in_background(execution_id, work or _no_documents(), first=first)
 
     async def _prepare(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -48,9 +49,12 @@ class _Recheck:
         self.projects: set[int] = set()
 
     def __call__(self) -> None:
-        run_or_hold(self.recheck)
+        run_or_hold(self)
 
-    def recheck(self) -> None:
+    async def arun(self) -> None:
+        await sync_to_async(self.run)()
+
+    def run(self) -> None:
         from screenplay.continuity import check_project
 
         for project in Project.objects.filter(pk__in=self.projects):

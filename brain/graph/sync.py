@@ -378,9 +378,24 @@ def sync_now(keys: Collection[NodeKey]) -> SyncReport | None:
     try:
         return run_blocking(lambda: sync_nodes(get_backend(), keys))
     except Exception:
-        logger.exception(
-            "The brain graph was not updated for %d node(s); the database change is saved. "
-            "Run `python manage.py brain_sync` to bring the graph back in step.",
-            len(keys),
-        )
+        _log_outage(keys)
         return None
+
+
+async def sync_now_async(keys: Collection[NodeKey]) -> SyncReport | None:
+    """`sync_now` from an event loop (a run's held after-commit work)."""
+    from brain.graph import get_backend
+
+    try:
+        return await sync_nodes(get_backend(), keys)
+    except Exception:
+        _log_outage(keys)
+        return None
+
+
+def _log_outage(keys: Collection[NodeKey]) -> None:
+    logger.exception(
+        "The brain graph was not updated for %d node(s); the database change is saved. "
+        "Run `python manage.py brain_sync` to bring the graph back in step.",
+        len(keys),
+    )

@@ -9,7 +9,7 @@ import logging
 import pytest
 from asgiref.sync import sync_to_async
 
-from brain.commit_hooks import held_after_commit, run_held
+from brain.commit_hooks import Hook, held_after_commit, run_held, run_held_async
 from brain.graph import get_backend
 from brain.graph.base import CHARACTER
 from brain.graph.sync import run_blocking
@@ -41,7 +41,7 @@ def test_held_work_waits_for_its_caller_and_covers_the_graph_and_the_continuity_
         factories.character(project, name="Isla")
 
     assert "Isla" not in graph_names(project)
-    owners = {type(hook.__self__).__module__ for hook in held}  # type: ignore[attr-defined]
+    owners = {type(hook).__module__ for hook in held}
     assert owners == {"brain.signals", "screenplay.signals"}
 
     run_held(held)
@@ -49,22 +49,44 @@ def test_held_work_waits_for_its_caller_and_covers_the_graph_and_the_continuity_
     assert "Isla" in graph_names(project)
 
 
+class Broken:
+    def run(self) -> None:
+        raise RuntimeError("graph down")
+
+    async def arun(self) -> None:
+        raise RuntimeError("graph down")
+
+
 def test_a_failing_held_hook_is_logged_and_the_rest_still_run(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     project = factories.project()
-    ran: list[str] = []
-
-    def broken() -> None:
-        raise RuntimeError("graph down")
 
     with held_after_commit() as held:
         factories.character(project, name="Isla")
     with caplog.at_level(logging.ERROR, logger="brain.commit_hooks"):
-        run_held([broken, *held, lambda: ran.append("last")])
+        run_held([Broken(), *held])
 
     assert "graph down" in caplog.text
-    assert "Isla" in graph_names(project) and ran == ["last"]
+    assert "Isla" in graph_names(project)
+
+
+async def test_held_work_run_from_an_event_loop_syncs_there(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    project = await sync_to_async(factories.project)()
+
+    def save() -> list[Hook]:
+        with held_after_commit() as held:
+            factories.character(project, name="Isla")
+        return held
+
+    held = await sync_to_async(save)()
+    with caplog.at_level(logging.ERROR, logger="brain.commit_hooks"):
+        await run_held_async([Broken(), *held])
+
+    assert "graph down" in caplog.text
+    assert "Isla" in await sync_to_async(graph_names)(project)
 
 
 def test_blocks_nest_and_the_outer_one_holds_again_after_the_inner_ends() -> None:
