@@ -234,11 +234,12 @@ class RunRecorder(Protocol):
 
 
 class EventSink(Protocol):
-    """Appends a typed event to an orchestration's numbered log."""
+    """Appends a typed event to an orchestration's numbered log. The engine needs only
+    the order kept: a sink may return before the event is stored."""
 
     async def emit(
         self, root_id: str, type: str, payload: dict[str, Any], *, source_id: str | None = None
-    ) -> int: ...
+    ) -> object: ...
 
 
 class GraphStore(Protocol):

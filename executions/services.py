@@ -37,7 +37,7 @@ from engine.orchestrator import (
 from engine.per_loop import PerLoop
 from engine.priority import PrioritySlots
 from executions.cancel_listener import listener as cancel_listener
-from executions.events import DjangoEventSink, flush_writes
+from executions.events import DjangoEventSink, WriteBehindSink, flush_writes
 from executions.liveness import this_process
 from executions.models import Conversation, Execution
 from executions.recorder import DjangoRunRecorder, claim_run, end_run, locked_run_row
@@ -318,6 +318,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
     if project is None:
         raise ValueError(f"Orchestration {execution_id} has no project.")
     recorder = DjangoRunRecorder(root.requested_by_id)
+    sink = WriteBehindSink(DjangoEventSink(recorder.rows.pks))  # names runs without a SELECT
     # Ingested results go through the brain pipeline with the project's own model, once
     # the run has ended: the report and rows are its result, documents follow.
     store = DjangoGraphStore(
@@ -327,7 +328,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
         # One recorder per orchestration: it caches ids and timings of its runs.
         build_runner(root.requested_by_id, recorder=recorder, api_key=project.llm_api_key or None),
         recorder,
-        DjangoEventSink(recorder.rows.pks),  # the runs' ids it names, without a SELECT
+        sink,
         store,
         orchestration_settings(),
     )
@@ -366,7 +367,7 @@ async def _run_claimed(root: Execution) -> dict[str, Any]:
         cancel_listener().forget(execution_id)
         ORCHESTRATORS.pop(execution_id, None)
         try:
-            await _close_run(root, ledger, recorder, response)
+            await _close_run(root, ledger, recorder, sink, response)
         finally:
             # Last, so the run's own final writes do not queue behind its documents'
             # work on the database thread; in a finally, so nothing keeps them from
@@ -379,15 +380,17 @@ async def _close_run(
     root: Execution,
     ledger: BudgetLedger | None,
     recorder: DjangoRunRecorder,
+    sink: WriteBehindSink,
     response: dict[str, Any] | None,
 ) -> None:
     """The run's last writes: its budget leases (spending recorded, unused room given
-    back), every run row still queued (the recorder writes behind; this also catches a
-    root that never finished), and the audit of how it ended (a cancelled run has been
-    audited already: it has no response)."""
+    back), every run row and event still queued (the recorder and the sink write
+    behind; this also catches a root that never finished), and the audit of how it
+    ended (a cancelled run has been audited already: it has no response)."""
     if ledger is not None:
         await asyncio.shield(ledger.aclose())
     await asyncio.shield(recorder.flush_metrics(closing=True))
+    await asyncio.shield(sink.settled())
     if response is not None:
         await _audit_end(root, str(response.get("status", "")))
 
