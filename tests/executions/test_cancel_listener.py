@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db.models import QuerySet
 
 from brain.models import Project
 from executions.cancel_listener import listener
@@ -24,6 +25,13 @@ def script_two_departments(llm: FakeLLMServer) -> None:
     llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
     llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
     llm.script(by_agent("character-creator-001"), hang())
+
+
+async def written(rows: QuerySet[Execution], seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await rows.aexists():
+        assert asyncio.get_running_loop().time() < deadline, "the row was never written"
+        await asyncio.sleep(0.01)
 
 
 async def start(project: Project) -> tuple[Execution, asyncio.Task[dict[str, object]]]:
@@ -68,10 +76,12 @@ async def test_a_department_flag_from_elsewhere_cancels_only_that_department(
     script_two_departments(llm)
     root, run = await start(project)
     await llm.wait_for_requests_async(4, seconds=60)
+    character = Execution.objects.filter(root=root, kind="department", department__slug="character")
+    # Another process sees a department once its row is committed: the run writes
+    # rows behind and does not wait for them before its next LLM call.
+    await written(character)
 
-    await Execution.objects.filter(
-        root=root, kind="department", department__slug="character"
-    ).aupdate(cancel_requested=True)
+    await character.aupdate(cancel_requested=True)
     response = await asyncio.wait_for(run, timeout=10)
 
     statuses = {r["department"]: r["status"] for r in response["departmentReports"]}
