@@ -57,19 +57,10 @@ def run_or_hold(hook: Hook) -> None:
         held.append(hook)
 
 
-def run_held(hooks: list[Hook]) -> None:
-    """Run held hooks in order, from synchronous code. One failing is logged and does
-    not stop the others: the rows are saved, and each hook's own repair applies
-    (`brain_sync`, a re-check)."""
-    for hook in hooks:
-        try:
-            hook.run()
-        except Exception:
-            logger.exception("After-commit work %r failed; the saved rows are kept.", hook)
-
-
 async def run_held_async(hooks: list[Hook]) -> None:
-    """`run_held` from an event loop."""
+    """Run held hooks in order, from the caller's event loop. One failing is logged and
+    does not stop the others: the rows are saved, and each hook's own repair applies
+    (`brain_sync`, a re-check)."""
     for hook in hooks:
         try:
             await hook.arun()

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 
-from brain.commit_hooks import Hook, held_after_commit, run_held, run_held_async
+from brain.commit_hooks import Hook, held_after_commit, run_held_async
 from brain.graph import get_backend
 from brain.graph.base import CHARACTER
 from brain.graph.sync import run_blocking
@@ -44,7 +44,7 @@ def test_held_work_waits_for_its_caller_and_covers_the_graph_and_the_continuity_
     owners = {type(hook).__module__ for hook in held}
     assert owners == {"brain.signals", "screenplay.signals"}
 
-    run_held(held)
+    async_to_sync(run_held_async)(held)
 
     assert "Isla" in graph_names(project)
 
@@ -65,7 +65,7 @@ def test_a_failing_held_hook_is_logged_and_the_rest_still_run(
     with held_after_commit() as held:
         factories.character(project, name="Isla")
     with caplog.at_level(logging.ERROR, logger="brain.commit_hooks"):
-        run_held([Broken(), *held])
+        async_to_sync(run_held_async)([Broken(), *held])
 
     assert "graph down" in caplog.text
     assert "Isla" in graph_names(project)
