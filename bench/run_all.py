@@ -67,6 +67,18 @@ def run_json(command: list[str], timeout: float) -> dict[str, Any]:
 def system_command(system: str, server: str) -> list[str]:
     if system == "aladdin":
         return [PYTHON, str(BENCH / "aladdin_run.py"), "--server", server]
+    if system == "aladdin-remote":
+        return [
+            PYTHON,
+            str(BENCH / "aladdin_run.py"),
+            "--server",
+            server,
+            "--embeddings",
+            "remote",
+            "--workloads",
+            "w1",
+            "w2",
+        ]
     if system == "aladdin-postgres":
         return [
             PYTHON,
@@ -217,7 +229,7 @@ def main() -> None:
         log(f"wrote {args.output}")
 
     try:
-        systems = ["aladdin", *PEERS]
+        systems = ["aladdin", "aladdin-remote", *PEERS]
         if os.environ.get("TEST_POSTGRES_URL"):
             systems.append("aladdin-postgres")
         results = rounds(server, args.rounds, systems)

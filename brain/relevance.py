@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from brain.context import HeldByVersion, load_versioned_context
-from brain.embeddings import Embedder, default_embedder
+from brain.embeddings import Embedder, EmbeddingError, default_embedder
 from engine.context import (
     WORD,
     Chooser,
@@ -30,6 +31,8 @@ from engine.context import (
     prune_context,
     records,
 )
+
+logger = logging.getLogger(__name__)
 
 # Vectors kept per process, about 1.7 KB each. A ranking reads every character and
 # scene of its project, so a project larger than this is re-embedded in part by every
@@ -245,8 +248,14 @@ async def relevant_context(
         # choose what to leave out.
         return prune(full, text, choose=canon.chooser())
     embedder = embedder or default_embedder()
-    vectors = await canon.passage_rows(embedder)
-    query = await embedder.embed_query((meaning_of or text)[:QUERY_CHARS])
+    try:
+        vectors = await canon.passage_rows(embedder)
+        query = await embedder.embed_query((meaning_of or text)[:QUERY_CHARS])
+    except EmbeddingError as exc:
+        # A remote embedding endpoint that is down costs the ranking its tie-breaks,
+        # not the judge or the run.
+        logger.warning("Canon ranked by shared words only: %s", exc)
+        return prune(full, text, choose=canon.chooser())
     scores = cosines(query, vectors)
     # With meaning_of, cosines lie in [-1, 1]: scaled down by MEANING_TIE they only
     # order entities whose shared words tie, however long `text` is.

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from brain import console, services
 from brain.access import AccessDenied, has_permission, readable_projects, require
+from brain.embeddings import EmbeddingError
 from brain.graph import get_backend
 from brain.graph.base import (
     CHARACTER,
@@ -109,7 +110,7 @@ def project_graph(request: HttpRequest, slug: str) -> HttpResponse:
         snapshot = run_blocking(lambda: services.project_graph(project))
         if query:
             hits = run_blocking(lambda: services.search(project, query, limit=8))
-    except GraphError as exc:
+    except (GraphError, EmbeddingError) as exc:
         error = str(exc)
     counts = {
         label: sum(1 for n in snapshot.nodes.values() if n.label == label)
@@ -147,7 +148,7 @@ def search(request: HttpRequest, slug: str) -> HttpResponse:
         return JsonResponse({"error": "limit must be a whole number."}, status=400)
     try:
         hits = run_blocking(lambda: services.search(project, query, limit=limit))
-    except GraphError as exc:
+    except (GraphError, EmbeddingError) as exc:
         return JsonResponse({"error": str(exc)}, status=503)
     return JsonResponse({"query": query, "results": [hit_json(h) for h in hits]})
 

@@ -20,13 +20,11 @@ paths alike: the same gateway tests run against both.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
 import os
 import threading
-import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from django.conf import settings
 
 from agents.llm.errors import classify
 from agents.llm.payload import openai_options
+from aladdin.pooled_http import pooled_session
 from engine import jsontext
 from engine.ports import LLMClient, LLMRequest, LLMResponse, ToolCallRequest
 
@@ -166,37 +165,6 @@ def _load_cost_table() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the client
-_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def pooled_session() -> aiohttp.ClientSession:
-    """One session (connection pool) per event loop, shared by every call on it.
-
-    It is closed when its loop shuts down: a suspended async generator holds it, and
-    asyncio.run (like pytest's loops) closes every async generator before the loop.
-    """
-    loop = asyncio.get_running_loop()
-    held = _sessions.get(loop)
-    if held is None or held[0].closed:
-        # No cap on connections: concurrency is limited by the engine, not the pool.
-        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-        fresh = aiohttp.ClientSession(connector=connector)
-        keeper = _close_at_shutdown(fresh)
-        await keeper.__anext__()
-        held = _sessions[loop] = (fresh, keeper)
-    session: aiohttp.ClientSession = held[0]
-    return session
-
-
-async def _close_at_shutdown(session: aiohttp.ClientSession) -> AsyncIterator[None]:
-    try:
-        yield
-    finally:
-        await session.close()
-
-
 class OpenAIFastClient:
     """Implements engine.ports.LLMClient; see the module docstring."""
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import itertools
 import json
 import math
+import re
 import socket
 import threading
 import time
@@ -49,6 +51,8 @@ __all__ = [
     "ToolCallsReply",
     "call",
     "disconnect",
+    "embeddings_json",
+    "fake_embedding",
     "hang",
     "http_error",
     "json_reply",
@@ -383,6 +387,40 @@ def _error_body(message: str, error_type: str, code: str | None) -> JSON:
     return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
 
 
+# ------------------------------------------------------------------ embeddings
+EMBEDDING_WORD = re.compile(r"\w+")
+
+
+def fake_embedding(text: str, dimensions: int = 384) -> list[float]:
+    """A deterministic vector for `text`, its words hashed into buckets: texts that
+    share words point the same way, as a real model's would for close meanings. Not
+    normalised, so a client that must normalise is seen to."""
+    values = [0.0] * dimensions
+    for word in EMBEDDING_WORD.findall(text.casefold()):
+        digest = hashlib.sha256(word.encode()).digest()
+        values[int.from_bytes(digest[:4], "big") % dimensions] += 2.0
+    values[0] += 0.5  # no zero vector, even for text without words
+    return values
+
+
+def embeddings_json(body: Mapping[str, Any], dimensions: int) -> JSON:
+    """The OpenAI `/embeddings` answer for `body`; listed out of order, as the API
+    allows, so a client that does not sort by `index` is seen to."""
+    texts = body.get("input")
+    texts = [texts] if isinstance(texts, str) else list(texts or [])
+    data = [
+        {"object": "embedding", "index": index, "embedding": fake_embedding(text, dimensions)}
+        for index, text in enumerate(texts)
+    ]
+    tokens = sum(len(str(text).split()) for text in texts)
+    return {
+        "object": "list",
+        "data": data[::-1],
+        "model": body.get("model"),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
 # --------------------------------------------------------------------- server
 @dataclass(frozen=True)
 class _Recorded:
@@ -401,6 +439,10 @@ class FakeLLMServer:
         self._arrivals = threading.Condition(self._lock)
         self._scripts: list[Script] = []
         self._recorded: list[_Recorded] = []
+        self._embedding_requests: list[_Recorded] = []
+        # What /embeddings answers: vectors of this width, or this HTTP error status.
+        self.embedding_dimensions = 384
+        self.embedding_failure: int | None = None
         self._latency = 0.0
         self._in_flight = 0
         self._peak_in_flight = 0
@@ -478,6 +520,7 @@ class FakeLLMServer:
         for prefix in ("/v1", ""):
             app.router.add_post(f"{prefix}/chat/completions", self._handle_chat)
             app.router.add_get(f"{prefix}/models", self._handle_models)
+            app.router.add_post(f"{prefix}/embeddings", self._handle_embeddings)
         # Short shutdown: hanging handlers are released by _stopping before cleanup.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
@@ -559,6 +602,8 @@ class FakeLLMServer:
         with self._lock:
             self._scripts.clear()
             self._recorded.clear()
+            self._embedding_requests.clear()
+            self.embedding_dimensions, self.embedding_failure = 384, None
             self._latency = 0.0
             self._peak_in_flight = self._in_flight
 
@@ -583,7 +628,28 @@ class FakeLLMServer:
         loop keeps running (and can send the very requests being waited for)."""
         return await asyncio.to_thread(self.wait_for_requests, n, seconds)
 
+    @property
+    def embedding_requests(self) -> list[JSON]:
+        """Copies of every /embeddings request body received, oldest first."""
+        with self._lock:
+            return [copy.deepcopy(r.body) for r in self._embedding_requests]
+
+    @property
+    def embedding_request_headers(self) -> list[dict[str, str]]:
+        with self._lock:
+            return [dict(r.headers) for r in self._embedding_requests]
+
     # -------------------------------------------------------------- handlers
+    async def _handle_embeddings(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._lock:
+            self._embedding_requests.append(_Recorded(request.path, dict(request.headers), body))
+        await self._pause(self._latency)
+        if self.embedding_failure is not None:
+            error = _error_body("embeddings are down", "server_error", None)
+            return web.json_response(error, status=self.embedding_failure)
+        return web.json_response(embeddings_json(body, self.embedding_dimensions))
+
     async def _handle_models(self, request: web.Request) -> web.Response:
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in MODEL_IDS]
         return web.json_response({"object": "list", "data": data})
