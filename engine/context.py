@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -166,15 +167,47 @@ def _identity_keys(characters: Sequence[Mapping[str, Any]]) -> set[str]:
 
 
 def _relationships_between(
-    relationships: Sequence[Mapping[str, Any]], characters: Sequence[Mapping[str, Any]]
+    relationships: Any, characters: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
+    """The relationships whose two ends are both among `characters`, in their order.
+    Looked up by end in an index made once per relationships list: a judge prunes the
+    same project context again and again, and scanning every relationship of a large
+    project each time grew with the project."""
     kept = _identity_keys(characters)
-    result = []
-    for relationship in relationships:
-        ends = _endpoints(relationship)
-        if ends and all(str(end).strip().lower() in kept for end in ends):
-            result.append(dict(relationship))
-    return result
+    index = _relationship_index(relationships)
+    found: dict[int, Mapping[str, Any]] = {}
+    for key in kept:
+        for position, relationship, ends in index.get(key, ()):
+            if ends <= kept:
+                found[position] = relationship
+    return [dict(found[position]) for position in sorted(found)]
+
+
+_Indexed = list[tuple[int, Mapping[str, Any], frozenset[str]]]
+# The end index of each relationships list still in use, held with the list so that
+# its identity is not reused. Contexts are shared and never changed in place; the
+# length check only catches a caller that appends to one anyway.
+_relationship_indexes: OrderedDict[int, tuple[Any, int, dict[str, _Indexed]]] = OrderedDict()
+_INDEXES_KEPT = 8
+
+
+def _relationship_index(relationships: Any) -> dict[str, _Indexed]:
+    held = _relationship_indexes.get(id(relationships))
+    size = len(relationships) if isinstance(relationships, list | tuple) else 0
+    if held is not None and held[0] is relationships and held[1] == size:
+        return held[2]
+    index: dict[str, _Indexed] = {}
+    for position, relationship in enumerate(records(relationships)):
+        pair = _endpoints(relationship)
+        if not pair:
+            continue
+        ends = frozenset(str(end).strip().lower() for end in pair)
+        for end in ends:
+            index.setdefault(end, []).append((position, relationship, ends))
+    _relationship_indexes[id(relationships)] = (relationships, size, index)
+    while len(_relationship_indexes) > _INDEXES_KEPT:
+        _relationship_indexes.popitem(last=False)
+    return index
 
 
 def _count(number: int, noun: str) -> str:
@@ -229,9 +262,7 @@ def prune_context(
         "episodes": kept_episodes,
         "characters": kept_characters,
         "scenes": kept_scenes,
-        "relationships": _relationships_between(
-            records(context.get("relationships")), kept_characters
-        ),
+        "relationships": _relationships_between(context.get("relationships"), kept_characters),
         "summary": _summary(
             len(records(context.get("episodes"))),
             len(scenes),

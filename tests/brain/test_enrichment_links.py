@@ -3,6 +3,10 @@ text names. Pure function over a gathered entity; no database."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
+from collections import Counter
 from typing import Any
 
 from brain.graph.base import Snapshot
@@ -64,3 +68,57 @@ def test_the_entity_itself_is_never_its_own_link() -> None:
         )
     )
     assert links == []
+
+
+def reference_links(entity: dict[str, Any], own_id: str, names: list[str]) -> list[str]:
+    """The rule spelled out character by character, as it was before the name index."""
+    text = json.dumps(entity, ensure_ascii=False).casefold()
+    words = set(re.findall(r"\w+", text))
+    characters = [
+        {"id": f"c{index}", "name": name}
+        for index, name in enumerate(names)
+        if f"c{index}" != own_id
+    ]
+    first_names = Counter(str(c["name"]).split()[0].casefold() for c in characters if c["name"])
+    found = []
+    for character in characters:
+        name = str(character["name"]).casefold()
+        aliases = {name} | {f for f in name.split()[:1] if first_names[f] == 1 and len(f) > 2}
+        for alias in aliases:
+            if words.issuperset(re.findall(r"\w+", alias)) and re.search(
+                rf"\b{re.escape(alias)}\b", text
+            ):
+                found.append(character["name"])
+                break
+    return found
+
+
+def test_the_name_index_links_what_the_rule_says_on_random_casts() -> None:
+    first = ["Mara", "Tomas", "Ida", "Al", "Seán", "Zoë", "Dr.", "Ann", "Ole", "Bo"]
+    last = ["Vance", "Marrow", "Quill", "Bell", "O'Neil", "Ruiz", "Rye", ""]
+    filler = ["the", "harbour", "lamp", "waits", "rows", "idaho", "annie", "bells", ";"]
+    chooser = random.Random(7)
+    for _ in range(300):
+        names = list({f"{chooser.choice(first)} {chooser.choice(last)}".strip() for _ in range(8)})
+        words = [chooser.choice([*first, *last, *filler]) for _ in range(14)]
+        entity = {"name": chooser.choice(names), "description": " ".join(words)}
+        own_id = f"c{chooser.randrange(len(names) + 2)}"  # sometimes not in the cast
+        cast = [{"id": f"c{index}", "name": name} for index, name in enumerate(names)]
+        links = linked_entities(
+            Gathered(
+                ref=EntityRef("character", own_id),
+                entity=entity,
+                project_pk=1,
+                project_uid="p1",
+                project={"characters": cast},
+                graph=Snapshot(),
+                previous=None,
+            )
+        )
+        assert [link["name"] for link in links] == reference_links(entity, own_id, names)
+
+
+def test_a_new_cast_is_read_again_not_served_from_the_last_index() -> None:
+    text = {"description": "Mara waits."}
+    assert named(text, ["Mara Vance"]) == ["Mara Vance"]
+    assert named(text, ["Mara Vance", "Mara Quill"]) == []  # "Mara" is shared now

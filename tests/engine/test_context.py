@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from engine.context import lexical_similarity, prune_context
@@ -75,6 +77,45 @@ def test_relationships_are_kept_only_between_kept_characters():
     )
     assert names(pruned["characters"]) == ["Hero", "Villain"]
     assert [item["type"] for item in pruned["relationships"]] == ["enemy", "rival"]
+
+
+def relationships_between_by_scan(relationships, kept):
+    """The rule, relationship by relationship: both ends among the kept characters'
+    ids or lowercased names."""
+    keys = {str(c[k]).strip().lower() for c in kept for k in ("id", "name") if c.get(k)}
+    found = []
+    for item in relationships:
+        ends = next(
+            (
+                (item[a], item[b])
+                for a, b in (("from", "to"), ("source", "target"))
+                if a in item and b in item
+            ),
+            None,
+        )
+        if ends and all(str(end).strip().lower() in keys for end in ends):
+            found.append(item)
+    return found
+
+
+def test_relationships_of_a_large_context_read_twice_match_the_rule():
+    chooser = random.Random(3)
+    characters = [character(f"Name{i}", "crowd" if i % 3 else "harbour") for i in range(40)]
+    ends = [*(c["id"] for c in characters), *(c["name"] for c in characters), "Nobody"]
+    relationships = [
+        {"from": chooser.choice(ends), "to": chooser.choice(ends), "type": f"r{n}"}
+        if n % 2
+        else {"source": chooser.choice(ends), "target": chooser.choice(ends), "type": f"r{n}"}
+        for n in range(400)
+    ]
+    context = project_context(characters, relationships=relationships)
+    for task in ("the harbour", "Name7 and Name8 argue", "crowd Name30"):  # one index, reused
+        pruned = prune_context(context, task)
+        expected = relationships_between_by_scan(relationships, pruned["characters"])
+        assert pruned["relationships"] == expected and expected
+    context["relationships"].append({"from": "Name0", "to": "Name3", "type": "appended"})
+    pruned = prune_context(context, "Name0 Name3")
+    assert pruned["relationships"][-1]["type"] == "appended"
 
 
 def test_summary_counts_everything_and_says_what_is_shown():
