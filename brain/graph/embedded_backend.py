@@ -131,18 +131,28 @@ def apply_plan(plan: Plan) -> None:
     BrainDocument.objects.filter(Q(doc_id__in=deleted) | Q(project_uid__in=gone_projects)).delete()
     upsert_nodes(plan.upsert_nodes)
     upsert_edges(plan.upsert_edges)
-    for document in plan.upsert_documents:
-        upsert_document(document)
+    upsert_documents(plan.upsert_documents)
     BrainDocument.objects.filter(doc_id__in=plan.delete_documents).delete()
 
 
 def upsert_nodes(nodes: list[Node]) -> None:
-    for node in nodes:
-        GraphNode.objects.update_or_create(
+    """One INSERT ... ON CONFLICT DO UPDATE for all of them (a plan writes a run's
+    results at once); a node listed twice keeps its last properties, as MERGE would."""
+    rows = {
+        (node.label, node.id): GraphNode(
             label=node.label,
             node_id=node.id,
-            defaults={"project_uid": node.project_id, "properties": dict(node.properties)},
+            project_uid=node.project_id,
+            properties=dict(node.properties),
         )
+        for node in nodes
+    }
+    GraphNode.objects.bulk_create(
+        list(rows.values()),
+        update_conflicts=True,
+        unique_fields=["label", "node_id"],
+        update_fields=["project_uid", "properties"],
+    )
 
 
 def node_pks(edges: list[Edge]) -> dict[str, int]:
@@ -156,14 +166,22 @@ def upsert_edges(edges: list[Edge]) -> None:
     if missing:
         # Raised inside the atomic block: everything this plan wrote is rolled back.
         raise GraphIntegrityError(f"No node with id {', '.join(missing)}; nothing was written.")
-    for edge in edges:
-        GraphEdge.objects.update_or_create(
+    rows = {
+        (edge.type, pks[edge.source], pks[edge.target], edge.key[3]): GraphEdge(
             type=edge.type,
             source_id=pks[edge.source],
             target_id=pks[edge.target],
             key=edge.key[3],
-            defaults={"properties": dict(edge.properties)},
+            properties=dict(edge.properties),
         )
+        for edge in edges
+    }
+    GraphEdge.objects.bulk_create(
+        list(rows.values()),
+        update_conflicts=True,
+        unique_fields=["type", "source", "target", "key"],
+        update_fields=["properties"],
+    )
 
 
 def delete_edges(edges: list[Edge]) -> None:
@@ -176,19 +194,36 @@ def delete_edges(edges: list[Edge]) -> None:
         ).delete()
 
 
-def upsert_document(document: Document) -> None:
-    BrainDocument.objects.update_or_create(
+def upsert_documents(documents: list[Document]) -> None:
+    """One INSERT ... ON CONFLICT DO UPDATE; a document listed twice keeps the last."""
+    rows = {document.id: document_row(document) for document in documents}
+    BrainDocument.objects.bulk_create(
+        list(rows.values()),
+        update_conflicts=True,
+        unique_fields=["doc_id"],
+        update_fields=[
+            "type",
+            "project_uid",
+            "text",
+            "metadata",
+            "relationships",
+            "embedding",
+            "updated_at",
+        ],
+    )
+
+
+def document_row(document: Document) -> BrainDocument:
+    return BrainDocument(
         doc_id=document.id,
-        defaults={
-            "type": document.type,
-            "project_uid": document.project_id,
-            "text": document.text,
-            "metadata": dict(document.metadata),
-            "relationships": [dict(r) for r in document.relationships],
-            # Six decimals keep cosine exact to ~1e-6 and halve the JSON that every
-            # search has to parse (the model's own weights are 4-bit).
-            "embedding": [round(float(x), 6) for x in document.embedding],
-        },
+        type=document.type,
+        project_uid=document.project_id,
+        text=document.text,
+        metadata=dict(document.metadata),
+        relationships=[dict(r) for r in document.relationships],
+        # Six decimals keep cosine exact to ~1e-6 and halve the JSON that every
+        # search has to parse (the model's own weights are 4-bit).
+        embedding=[round(float(x), 6) for x in document.embedding],
     )
 
 

@@ -87,6 +87,31 @@ async def test_upserting_a_node_replaces_all_its_properties(
     assert len(snapshot.edges_of(graph.hero.id)) == 3  # relationships survive an update
 
 
+async def test_a_node_or_relationship_listed_twice_in_one_plan_keeps_the_last(
+    backend: GraphBackend, request: pytest.FixtureRequest
+) -> None:
+    graph = story_graph()
+    track(request, graph.project.id)
+    renamed = Node(CHARACTER, graph.hero.id, {**graph.hero.properties, "name": "Heroine"})
+    enemy = next(e for e in graph.edges if e.type == RELATED_TO)
+    weaker = Edge(RELATED_TO, enemy.source, enemy.target, {"type": "enemy", "strength": 0.2})
+
+    await backend.apply(
+        Plan(
+            upsert_nodes=[*graph.nodes, renamed],
+            upsert_edges=[*graph.edges, weaker],
+            upsert_documents=[document(graph.hero, unit(1.0)), document(graph.hero, unit(0, 1.0))],
+        )
+    )
+
+    snapshot = await backend.fetch_project(graph.project.id)
+    assert snapshot.nodes[graph.hero.id].properties["name"] == "Heroine"
+    assert len(snapshot.nodes) == 5 and len(snapshot.edges) == 7
+    assert snapshot.edges[enemy.key].properties == {"type": "enemy", "strength": 0.2}
+    stored = await backend.get_document(graph.hero.id)
+    assert stored is not None and list(stored.embedding)[:2] == pytest.approx([0, 1.0])
+
+
 async def test_a_fetch_can_read_only_some_nodes_relationships(
     backend: GraphBackend, request: pytest.FixtureRequest
 ) -> None:
