@@ -95,13 +95,14 @@ def character_keys(pks: set[int | None]) -> set[NodeKey]:
     return {(CHARACTER, str(uid)) for uid in uids}
 
 
-def graph_keys(instance: Model, *, deleted: bool) -> set[NodeKey]:
+def graph_keys(instance: Model, *, deleted: bool, created: bool = False) -> set[NodeKey]:
     """The graph nodes whose state this row decides."""
     if isinstance(instance, Project):
         return {(PROJECT, str(instance.uid))}
     if isinstance(instance, Episode):
         keys = {(EPISODE, str(instance.uid))}
-        if not deleted:  # a scene's projectId comes from its episode's project
+        # A scene's projectId comes from its episode's project; a new episode has none.
+        if not deleted and not created:
             scenes = Scene.objects.filter(episode_id=instance.pk).values_list("uid", flat=True)
             keys |= {(SCENE, str(uid)) for uid in scenes}
         return keys
@@ -171,7 +172,7 @@ def remember_link_owner(sender: type[Model], instance: Any, **kwargs: Any) -> No
 @receiver(post_save)
 def sync_saved(sender: type, instance: Any, **kwargs: Any) -> None:
     if sender in STORY_MODELS:
-        enqueue(graph_keys(instance, deleted=False))
+        enqueue(graph_keys(instance, deleted=False, created=bool(kwargs.get("created"))))
 
 
 @receiver(post_delete)

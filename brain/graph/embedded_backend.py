@@ -83,38 +83,43 @@ class EmbeddedBackend:
 
 
 # ----------------------------------------------------------------------------- reads
-def to_node(row: GraphNode) -> Node:
-    return Node(label=row.label, id=row.node_id, properties=dict(row.properties))
+# Reads take plain values, not model instances: a sync or a document's context reads
+# a few nodes and their relationships many times a second under load.
+_NODE_VALUES = ("pk", "label", "node_id", "properties")
 
 
 def edges_touching(pks: Collection[int]) -> list[Edge]:
     rows = (
         GraphEdge.objects.filter(Q(source_id__in=pks) | Q(target_id__in=pks))
         .filter(type__in=REL_TYPES)
-        .select_related("source", "target")
+        .values_list("type", "source__node_id", "target__node_id", "properties")
     )
     return [
-        Edge(row.type, row.source.node_id, row.target.node_id, dict(row.properties)) for row in rows
+        Edge(type_, source, target, dict(properties)) for type_, source, target, properties in rows
     ]
 
 
-def snapshot_of(rows: list[GraphNode], edges_of: Collection[str] | None = None) -> Snapshot:
+def snapshot_of(
+    rows: list[tuple[int, str, str, Any]], edges_of: Collection[str] | None = None
+) -> Snapshot:
+    """`rows` are GraphNode values in _NODE_VALUES order."""
     snapshot = Snapshot()
-    for row in rows:
-        snapshot.add_node(to_node(row))
-    touching = [row.pk for row in rows if edges_of is None or row.node_id in edges_of]
+    for _, label, node_id, properties in rows:
+        snapshot.add_node(Node(label=label, id=node_id, properties=dict(properties)))
+    touching = [pk for pk, _, node_id, _ in rows if edges_of is None or node_id in edges_of]
     for edge in edges_touching(touching):
         snapshot.add_edge(edge)
     return snapshot
 
 
 def fetch_nodes(ids: list[str], edges_of: Collection[str] | None = None) -> Snapshot:
-    rows = list(GraphNode.objects.filter(node_id__in=ids))
+    rows = list(GraphNode.objects.filter(node_id__in=ids).values_list(*_NODE_VALUES))
     return snapshot_of(rows, None if edges_of is None else set(edges_of))
 
 
 def fetch_project(project_id: str) -> Snapshot:
-    return snapshot_of(list(GraphNode.objects.filter(project_uid=project_id)))
+    rows = GraphNode.objects.filter(project_uid=project_id).values_list(*_NODE_VALUES)
+    return snapshot_of(list(rows))
 
 
 def project_ids() -> set[str]:
