@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from brain.commit_hooks import Hook, held_after_commit, run_held_async
 from brain.models import Character, CharacterRelationship, Episode, Project, Scene
@@ -298,17 +298,25 @@ def _store_episodes(
     created: list[Episode],
 ) -> int:
     """A new episode gets the next number; one with a known title is kept as it is."""
-    titles = Episode.objects.filter(project=project).values_list("title", flat=True)
-    known = {title.casefold() for title in titles}
+    named = [
+        (str(e.get("name", "")).strip()[:200], e) for e in entities if e.get("type") == "episode"
+    ]
+    named = [(title, entity) for title, entity in named if title]
+    if not named:
+        return 0
+    known = _episode_titles(project, [title for title, _ in named])
+    last: int | None = None
     written = 0
-    for entity in entities:
-        title = str(entity.get("name", "")).strip()[:200]
-        if entity.get("type") != "episode" or not title or title.casefold() in known:
+    for title, entity in named:
+        if title.casefold() in known:
             continue
-        last = Episode.objects.filter(project=project).aggregate(n=Max("episode_number"))["n"]
+        if last is None:
+            found = Episode.objects.filter(project=project).aggregate(n=Max("episode_number"))
+            last = found["n"] or 0
+        last += 1
         episode = Episode.objects.create(
             project=project,
-            episode_number=(last or 0) + 1,
+            episode_number=last,
             title=title,
             synopsis=str(entity.get("description") or ""),
         )
@@ -317,6 +325,19 @@ def _store_episodes(
         touched.append(EntityRef("episode", str(episode.uid)))
         written += 1
     return written
+
+
+def _episode_titles(project: Project, titles: list[str]) -> set[str]:
+    """The casefolded titles among `titles` the project already has. ASCII titles are
+    looked up by name; others (whose case SQLite cannot fold) by reading every title,
+    as all titles were read before: that read grew with the project."""
+    episodes = Episode.objects.filter(project=project)
+    if all(title.isascii() for title in titles):
+        wanted = Q()
+        for title in titles:
+            wanted |= Q(title__iexact=title)
+        episodes = episodes.filter(wanted)
+    return {title.casefold() for title in episodes.values_list("title", flat=True)}
 
 
 EPISODE_NAMED = re.compile(r"\bepisode\s+(\d+)\b", re.IGNORECASE)

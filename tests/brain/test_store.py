@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from brain.models import Character, CharacterRelationship
+from brain.models import Character, CharacterRelationship, Episode
 from brain.pipeline import EntityRef
 from brain.store import STORED_PARAM, store_entities
 from executions.models import Execution
@@ -88,3 +88,30 @@ def test_results_find_the_projects_own_characters_by_name_whatever_the_case() ->
         ("Mara Vance", "rival"),
     ]
     assert Character.objects.filter(project=project).count() == 33
+
+
+def test_new_episodes_are_numbered_after_the_last_and_known_titles_are_kept() -> None:
+    project, elsewhere = factories.project(), factories.project()
+    Episode.objects.create(project=project, episode_number=4, title="The Dark Lamp")
+    Episode.objects.create(project=project, episode_number=2, title="Éclat")
+    Episode.objects.create(project=elsewhere, episode_number=9, title="Tide Line")
+    results = [
+        {"type": "episode", "name": "the dark lamp"},  # known, whatever the case
+        {"type": "episode", "name": "Tide Line", "description": "new here"},
+        {"type": "episode", "name": "  "},  # no title: not stored
+        {"type": "episode", "name": "Undertow"},
+        {"type": "episode", "name": "UNDERTOW"},  # the same title twice in one result
+    ]
+
+    store_entities(project.pk, "not-a-run", results, [], run_row=locked_run_row)
+    store_entities(
+        project.pk, "not-a-run", [{"type": "episode", "name": "ÉCLAT"}], [], run_row=locked_run_row
+    )
+
+    numbered = Episode.objects.filter(project=project).order_by("episode_number")
+    assert [(e.episode_number, e.title) for e in numbered] == [
+        (2, "Éclat"),
+        (4, "The Dark Lamp"),
+        (5, "Tide Line"),
+        (6, "Undertow"),
+    ]
