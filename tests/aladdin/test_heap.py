@@ -22,8 +22,10 @@ class Node:
 
 @pytest.fixture
 def thawed_afterwards() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()  # the rest of the test session collects as usual
+    gc.set_threshold(*thresholds)
 
 
 @pytest.mark.usefixtures("thawed_afterwards")
@@ -32,6 +34,7 @@ def test_start_up_objects_are_frozen_and_later_cycles_are_still_collected() -> N
     freeze_start_up_objects()
 
     assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (10_000, 20, 20)  # young objects collected less often
     assert not any(obj is long_lived for obj in gc.get_objects())  # out of every collection
 
     made_later = Node()
