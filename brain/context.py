@@ -17,7 +17,8 @@ from typing import Any, Generic, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from brain.models import Character, CharacterRelationship, Project, Scene, SceneAppearance
 
@@ -75,7 +76,7 @@ async def load_project_context(project_id: int) -> dict[str, Any]:
 async def load_versioned_context(project_id: int) -> tuple[str, dict[str, Any]]:
     """(version, context): a new version whenever the context is built again. The
     context is shared: callers must not change it."""
-    version = await cache.aget(version_key(project_id))
+    version = await _cached_version(project_id)
     held = _held.get(project_id, version)
     if held is not None:
         return version, held
@@ -90,6 +91,15 @@ async def load_versioned_context(project_id: int) -> tuple[str, dict[str, Any]]:
     if timeout:  # with no caching, nothing is held either
         _held.put(project_id, version, context)
     return version, context
+
+
+async def _cached_version(project_id: int) -> Any:
+    """The version the cache names. The in-process cache (the embedded default) is read
+    here: it is a dict behind a lock, and its `aget` is a hop to the database thread
+    and back (about 60 us of CPU), which every canon and brain document paid."""
+    if isinstance(caches["default"], LocMemCache):
+        return cache.get(version_key(project_id))
+    return await cache.aget(version_key(project_id))
 
 
 def build_project_context(project_id: int) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.cache import cache
 
 from brain.context import cache_key, load_project_context, version_key
@@ -90,3 +93,19 @@ def test_runs_share_one_canon_per_version_of_the_project_context(seeded: None) -
     assert "Newcomer" in {c["name"] for c in changed.full["characters"]}
     assert "Newcomer" not in {c["name"] for c in canon.full["characters"]}
     Character.objects.get(project=project, name="Newcomer").delete()
+
+
+async def test_a_held_context_is_read_while_the_database_thread_is_busy(seeded: None) -> None:
+    """Every canon and brain document asks for the context: with the in-process cache
+    the version is read on the event loop, not queued behind the database thread."""
+    project = await Project.objects.aget(slug="the-lantern-keepers")
+    first = await load_project_context(project.pk)
+    release = threading.Event()
+    busy = asyncio.ensure_future(sync_to_async(release.wait)())  # the database thread
+    await asyncio.sleep(0.05)
+    try:
+        again = await asyncio.wait_for(load_project_context(project.pk), timeout=2)
+    finally:
+        release.set()
+        await busy
+    assert again["characters"] is first["characters"]  # the same held context
