@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 
-
 YOUNG_THRESHOLD, OLDER_THRESHOLD = 10_000, 20
 
 
