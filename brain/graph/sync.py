@@ -203,24 +203,31 @@ def desired_for(keys: Collection[NodeKey]) -> Snapshot:
         for label in (PROJECT, EPISODE, SCENE, CHARACTER, LOCATION, ELEMENT)
     }
     snapshot = Snapshot()
-    for project in Project.objects.filter(uid__in=ids[PROJECT]):
-        snapshot.add_node(project_node(project))
-    for episode in Episode.objects.filter(uid__in=ids[EPISODE]).select_related("project"):
-        add_episode(snapshot, episode)
-    for scene in Scene.objects.filter(uid__in=ids[SCENE]).select_related(*SCENE_RELATED):
-        add_scene(snapshot, scene)
-    characters = Character.objects.filter(uid__in=ids[CHARACTER]).select_related("project")
-    for character in characters:
-        add_character(snapshot, character)
-    for location in Location.objects.filter(uid__in=ids[LOCATION]).select_related("project"):
-        snapshot.add_node(location_node(location))
-    for element in Element.objects.filter(uid__in=ids[ELEMENT]).select_related("project"):
-        add_element(snapshot, element)
-    add_character_links(
-        snapshot,
-        {"from_character__uid__in": ids[CHARACTER]},
-        {"character__uid__in": ids[CHARACTER]},
-    )
+    # Only the labels asked for are read: a query for none still costs its building.
+    if ids[PROJECT]:
+        for project in Project.objects.filter(uid__in=ids[PROJECT]):
+            snapshot.add_node(project_node(project))
+    if ids[EPISODE]:
+        for episode in Episode.objects.filter(uid__in=ids[EPISODE]).select_related("project"):
+            add_episode(snapshot, episode)
+    if ids[SCENE]:
+        for scene in Scene.objects.filter(uid__in=ids[SCENE]).select_related(*SCENE_RELATED):
+            add_scene(snapshot, scene)
+    if ids[CHARACTER]:
+        characters = Character.objects.filter(uid__in=ids[CHARACTER]).select_related("project")
+        for character in characters:
+            add_character(snapshot, character)
+        add_character_links(
+            snapshot,
+            {"from_character__uid__in": ids[CHARACTER]},
+            {"character__uid__in": ids[CHARACTER]},
+        )
+    if ids[LOCATION]:
+        for location in Location.objects.filter(uid__in=ids[LOCATION]).select_related("project"):
+            snapshot.add_node(location_node(location))
+    if ids[ELEMENT]:
+        for element in Element.objects.filter(uid__in=ids[ELEMENT]).select_related("project"):
+            add_element(snapshot, element)
     return snapshot
 
 
