@@ -26,14 +26,14 @@ async def gather_context(ref: EntityRef, backend: GraphBackend) -> Gathered:
 
 def load_entity(ref: EntityRef) -> tuple[dict[str, Any], int, str]:
     """The row as plain data, its project's pk and uid. Raises PipelineError if gone."""
-    loaders: dict[str, Callable[[str], tuple[dict[str, Any], Project]]] = {
+    loaders: dict[str, Callable[[str], tuple[dict[str, Any], int, str]]] = {
         "project": project_entity,
         "episode": episode_entity,
         "scene": scene_entity,
         "character": character_entity,
     }
     try:
-        entity, project = loaders[ref.type](ref.id)
+        return loaders[ref.type](ref.id)
     except (
         Project.DoesNotExist,
         Episode.DoesNotExist,
@@ -41,45 +41,53 @@ def load_entity(ref: EntityRef) -> tuple[dict[str, Any], int, str]:
         Character.DoesNotExist,
     ) as exc:
         raise PipelineError(f"No {ref.type} with id {ref.id}.") from exc
-    return entity, project.pk, str(project.uid)
 
 
-def project_entity(uid: str) -> tuple[dict[str, Any], Project]:
+# Each loader reads the fields it needs as values, not model instances: every brain
+# document starts with one of these reads.
+def project_entity(uid: str) -> tuple[dict[str, Any], int, str]:
     p = Project.objects.get(uid=uid)
-    return {
+    entity = {
         "name": p.name,
         "slug": p.slug,
         "genre": p.genre,
         "logline": p.logline,
         "description": p.description,
-    }, p
+    }
+    return entity, p.pk, str(p.uid)
 
 
-def episode_entity(uid: str) -> tuple[dict[str, Any], Project]:
-    e = Episode.objects.select_related("project").get(uid=uid)
-    return {"name": e.title, "episodeNumber": e.episode_number, "synopsis": e.synopsis}, e.project
+def episode_entity(uid: str) -> tuple[dict[str, Any], int, str]:
+    e = (
+        Episode.objects.filter(uid=uid)
+        .values("title", "episode_number", "synopsis", "project_id", "project__uid")
+        .get()
+    )
+    entity = {"name": e["title"], "episodeNumber": e["episode_number"], "synopsis": e["synopsis"]}
+    return entity, e["project_id"], str(e["project__uid"])
 
 
-def scene_entity(uid: str) -> tuple[dict[str, Any], Project]:
+def scene_entity(uid: str) -> tuple[dict[str, Any], int, str]:
     s = Scene.objects.select_related("episode__project").get(uid=uid)
     present = [a.character.name for a in s.appearances.select_related("character")]
-    return {
-        "name": s.title,
-        "sceneNumber": s.scene_number,
-        "episodeNumber": s.episode.episode_number,
-        "location": s.location,
-        "summary": s.summary,
-        "content": s.content[:3000],
-        "characters": present,
-    }, s.episode.project
+    return (
+        {
+            "name": s.title,
+            "sceneNumber": s.scene_number,
+            "episodeNumber": s.episode.episode_number,
+            "location": s.location,
+            "summary": s.summary,
+            "content": s.content[:3000],
+            "characters": present,
+        },
+        s.episode.project_id,
+        str(s.episode.project.uid),
+    )
 
 
-def character_entity(uid: str) -> tuple[dict[str, Any], Project]:
-    c = Character.objects.select_related("project").get(uid=uid)
-    return {
-        "name": c.name,
-        "role": c.role,
-        "description": c.description,
-        "traits": list(c.traits or []),
-        "backstory": c.backstory,
-    }, c.project
+def character_entity(uid: str) -> tuple[dict[str, Any], int, str]:
+    fields = ("name", "role", "description", "traits", "backstory")
+    c = Character.objects.filter(uid=uid).values(*fields, "project_id", "project__uid").get()
+    entity = {name: c[name] for name in fields}
+    entity["traits"] = list(c["traits"] or [])
+    return entity, c["project_id"], str(c["project__uid"])
