@@ -119,14 +119,18 @@ def http_error(status: int, body: Any, headers: Any) -> FastPathError:
 
 
 # ------------------------------------------------------------------ pricing
-class TableCosts:
-    """USD from litellm's bundled cost table, read without importing litellm."""
+Prices = tuple[Any, Any]  # (input_cost_per_token, output_cost_per_token), either may be None
 
-    _table: dict[str, Any] | None = None
+
+class TableCosts:
+    """USD from litellm's bundled cost table, read without importing litellm. Only the
+    two prices of each model are kept: the whole table held about 5 MB per process."""
+
+    _table: dict[str, Prices] | None = None
     _lock = threading.Lock()
 
     @classmethod
-    def table(cls) -> dict[str, Any]:
+    def table(cls) -> dict[str, Prices]:
         if cls._table is None:
             with cls._lock:
                 if cls._table is None:
@@ -142,16 +146,15 @@ class TableCosts:
         provider, _, name = model.partition("/")
         table = self.table()
         entry = table.get(model) or (table.get(name) if provider == "openai" else None)
-        if not isinstance(entry, dict):
+        if entry is None:
             return None
-        prompt_price = entry.get("input_cost_per_token")
-        completion_price = entry.get("output_cost_per_token")
+        prompt_price, completion_price = entry
         if prompt_price is None or completion_price is None:
             return None
         return float(prompt_price) * input_tokens + float(completion_price) * output_tokens
 
 
-def _load_cost_table() -> dict[str, Any]:
+def _load_cost_table() -> dict[str, Prices]:
     spec = importlib.util.find_spec("litellm")
     if spec is None or not spec.submodule_search_locations:
         return {}
@@ -161,7 +164,11 @@ def _load_cost_table() -> dict[str, Any]:
         table: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return table
+    return {
+        model: (entry.get("input_cost_per_token"), entry.get("output_cost_per_token"))
+        for model, entry in table.items()
+        if isinstance(entry, dict) and entry  # an empty entry counted as none
+    }
 
 
 # ------------------------------------------------------------------ the client
