@@ -54,8 +54,7 @@ class EmbeddedBackend:
             await sync_to_async(apply_plan)(plan)
 
     async def get_document(self, document_id: str) -> Document | None:
-        row = await BrainDocument.objects.filter(doc_id=document_id).afirst()
-        return to_document(row) if row else None
+        return await sync_to_async(fetch_document)(document_id)
 
     async def document_ids(self, project_id: str) -> set[str]:
         rows = BrainDocument.objects.filter(project_uid=project_id).values_list("doc_id", flat=True)
@@ -142,10 +141,33 @@ def _marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+def fetch_document(document_id: str) -> Document | None:
+    """Every brain document starts by reading its entity's previous document."""
+    columns = "doc_id, type, project_uid, text, metadata, relationships, embedding"
+    sql = f"SELECT {columns} FROM {_table(BrainDocument)} WHERE doc_id = %s"
+    found = _rows(sql, [document_id])
+    if not found:
+        return None
+    doc_id, type_, project_uid, text, metadata, relationships, embedding = found[0]
+    return Document(
+        id=doc_id,
+        type=type_,
+        project_id=project_uid,
+        text=text,
+        metadata=_json(metadata),
+        relationships=_decoded(relationships) or [],
+        embedding=_decoded(embedding) or [],
+    )
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON column's value: text on SQLite and (as Django sets up psycopg) on
+    PostgreSQL, parsed as Django's JSONField would."""
+    return jsontext.loads(value) if isinstance(value, str | bytes) else value
+
+
 def _json(value: Any) -> dict[str, Any]:
-    """A JSON column as Django's JSONField reads it: text on SQLite and (as Django sets
-    up psycopg) on PostgreSQL."""
-    found = jsontext.loads(value) if isinstance(value, str | bytes) else value
+    found = _decoded(value)
     return dict(found) if isinstance(found, dict) else {}
 
 
