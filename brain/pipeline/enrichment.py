@@ -100,10 +100,12 @@ class _NameIndex:
             self.positions[character["id"]].append(position)
             name = str(character["name"]).casefold()
             aliases = [_Alias(position, name, frozenset(_WORD.findall(name)), False)]
+            # A first name three characters share stays shared whichever of them is
+            # the document's own: it can never be a link, so it is not filed at all.
             aliases += [
                 _Alias(position, first, frozenset(_WORD.findall(first)), True)
                 for first in name.split()[:1]
-                if len(first) > 2 and first != name
+                if len(first) > 2 and first != name and self.first_names[first] <= 2
             ]
             made.extend(aliases)
         # Each alias is filed under its rarest word: names that share a first word
