@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from brain.graph.base import EMBEDDING_DIMENSIONS
 from engine.errors import AladdinError, ErrorType
@@ -175,6 +176,7 @@ class RemoteEmbedder:
         from aladdin.pooled_http import pooled_session
 
         url = f"{self.api_base}/embeddings"
+        shown = _without_credentials(url)  # errors reach project readers' pages
         key = self.api_key or os.environ.get("OPENAI_API_KEY", "")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         payload = {
@@ -189,17 +191,22 @@ class RemoteEmbedder:
             ) as response:
                 text = await response.text()
         except TimeoutError as exc:
-            raise EmbeddingError(f"{url} did not answer within {self.timeout:g} s.") from exc
+            raise EmbeddingError(f"{shown} did not answer within {self.timeout:g} s.") from exc
         except aiohttp.ClientError as exc:
             raise EmbeddingError(
-                f"Could not reach {url} ({exc}). Check ALADDIN_EMBEDDING_API_BASE."
+                f"Could not reach {shown} ({exc}). Check ALADDIN_EMBEDDING_API_BASE."
+            ) from exc
+        except ValueError as exc:  # e.g. a key and credentials in the URL both
+            raise EmbeddingError(
+                f"Could not send to {shown} ({exc}). Check ALADDIN_EMBEDDING_API_BASE "
+                "and ALADDIN_EMBEDDING_API_KEY."
             ) from exc
         if response.status >= 400:
             raise EmbeddingError(
-                f"{url} answered HTTP {response.status}: {text[:300]}. Check "
+                f"{shown} answered HTTP {response.status}: {text[:300]}. Check "
                 "ALADDIN_EMBEDDING_MODEL and ALADDIN_EMBEDDING_API_KEY."
             )
-        vectors = self._vectors_of(url, text, len(texts))
+        vectors = self._vectors_of(shown, text, len(texts))
         self.embedded += len(texts)
         return vectors
 
@@ -220,6 +227,16 @@ class RemoteEmbedder:
                     "ALADDIN_EMBEDDING_MODEL empty for the bundled model."
                 )
         return [_normalised(vector) for vector in vectors]
+
+
+def _without_credentials(url: str) -> str:
+    """`url` without a user name or password an operator may have put in it."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _normalised(vector: list[float]) -> list[float]:

@@ -112,12 +112,16 @@ async def test_an_endpoint_nobody_listens_on_is_an_embedding_error() -> None:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
-    embedder = RemoteEmbedder(
-        MODEL, api_base=f"http://127.0.0.1:{port}/v1", api_key=None, timeout=5
-    )
+    base = f"http://ops:s3cret@127.0.0.1:{port}/v1"  # credentials in the URL
+    embedder = RemoteEmbedder(MODEL, api_base=base, api_key=None, timeout=5)
 
-    with pytest.raises(EmbeddingError, match=r"Could not reach .*ALADDIN_EMBEDDING_API_BASE"):
+    with pytest.raises(EmbeddingError) as raised:
         await embedder.embed_passages(["Fog."])
+
+    message = str(raised.value)
+    assert message.startswith(f"Could not reach http://127.0.0.1:{port}/v1/embeddings")
+    assert "ALADDIN_EMBEDDING_API_BASE" in message
+    assert "s3cret" not in message and "ops:" not in message  # shown to project readers
 
 
 def test_the_setting_accepts_only_openai_compatible_models(tmp_path: Any) -> None:
@@ -184,3 +188,16 @@ async def test_a_judges_canon_is_chosen_by_words_while_the_endpoint_is_down(
     assert fake_llm.embedding_requests  # meaning was asked for, and failed
     names = [c["name"] for c in context["characters"]]
     assert len(names) == 10 and "Isla Marrow" in names
+
+
+async def test_a_key_beside_credentials_in_the_url_is_a_clear_error(
+    fake_llm: FakeLLMServer,
+) -> None:
+    base = fake_llm.base_url.replace("http://", "http://ops:s3cret@")
+    embedder = RemoteEmbedder(MODEL, api_base=base, api_key="sk-also", timeout=5)
+
+    with pytest.raises(EmbeddingError) as raised:
+        await embedder.embed_query("Fog.")
+
+    assert "ALADDIN_EMBEDDING_API_KEY" in str(raised.value)
+    assert "s3cret" not in str(raised.value)
