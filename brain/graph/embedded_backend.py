@@ -143,21 +143,28 @@ def _marks(count: int) -> str:
 
 def fetch_document(document_id: str) -> Document | None:
     """Every brain document starts by reading its entity's previous document."""
-    columns = "doc_id, type, project_uid, text, metadata, relationships, embedding"
-    sql = f"SELECT {columns} FROM {_table(BrainDocument)} WHERE doc_id = %s"
-    found = _rows(sql, [document_id])
-    if not found:
-        return None
-    doc_id, type_, project_uid, text, metadata, relationships, embedding = found[0]
-    return Document(
-        id=doc_id,
-        type=type_,
-        project_id=project_uid,
-        text=text,
-        metadata=_json(metadata),
-        relationships=_decoded(relationships) or [],
-        embedding=_decoded(embedding) or [],
-    )
+    found = _documents("doc_id = %s", [document_id])
+    return next(iter(found.values()), None)
+
+
+def _documents(where: str, params: list[Any]) -> dict[int, Document]:
+    """The matching documents by row id, read by fixed SQL."""
+    columns = "id, doc_id, type, project_uid, text, metadata, relationships, embedding"
+    sql = f"SELECT {columns} FROM {_table(BrainDocument)} WHERE {where}"
+    return {
+        pk: Document(
+            id=doc_id,
+            type=type_,
+            project_id=project_uid,
+            text=text,
+            metadata=_json(metadata),
+            relationships=_decoded(relationships) or [],
+            embedding=_decoded(embedding) or [],
+        )
+        for pk, doc_id, type_, project_uid, text, metadata, relationships, embedding in _rows(
+            sql, params
+        )
+    }
 
 
 def _decoded(value: Any) -> Any:
@@ -286,18 +293,6 @@ def document_row(document: Document) -> BrainDocument:
 
 
 # ----------------------------------------------------------------------------- search
-def to_document(row: BrainDocument) -> Document:
-    return Document(
-        id=row.doc_id,
-        type=row.type,
-        project_id=row.project_uid,
-        text=row.text,
-        metadata=row.metadata,
-        relationships=row.relationships,
-        embedding=row.embedding,
-    )
-
-
 def exact_search(
     project_id: str, vector: Sequence[float], limit: int, types: Collection[str] | None
 ) -> list[SearchHit]:
@@ -315,5 +310,6 @@ def exact_search(
     # Neo4j's vector index reports (1 + cos) / 2; the same scale keeps results comparable.
     scores = (1.0 + cosine) / 2.0
     best = [int(i) for i in np.argsort(-scores, kind="stable")[:limit]]
-    winners = BrainDocument.objects.in_bulk([pairs[i][0] for i in best])
-    return [SearchHit(to_document(winners[pairs[i][0]]), float(scores[i])) for i in best]
+    ids = [pairs[i][0] for i in best]
+    winners = _documents(f"id IN ({_marks(len(ids))})", ids)
+    return [SearchHit(winners[pairs[i][0]], float(scores[i])) for i in best]
