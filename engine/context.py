@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
+
+from engine.held import HeldByIdentity
 
 Similarity = Callable[[str, str], float]
 # Picks the best `limit` of a list of entities for a task; called with the list, the
@@ -174,7 +175,7 @@ def _relationships_between(
     same project context again and again, and scanning every relationship of a large
     project each time grew with the project."""
     kept = _identity_keys(characters)
-    index = _relationship_index(relationships)
+    index = _relationship_indexes.get(relationships)
     found: dict[int, Mapping[str, Any]] = {}
     for key in kept:
         for position, relationship, ends in index.get(key, ()):
@@ -184,18 +185,9 @@ def _relationships_between(
 
 
 _Indexed = list[tuple[int, Mapping[str, Any], frozenset[str]]]
-# The end index of each relationships list still in use, held with the list so that
-# its identity is not reused. Contexts are shared and never changed in place; the
-# length check only catches a caller that appends to one anyway.
-_relationship_indexes: OrderedDict[int, tuple[Any, int, dict[str, _Indexed]]] = OrderedDict()
-_INDEXES_KEPT = 8
 
 
-def _relationship_index(relationships: Any) -> dict[str, _Indexed]:
-    held = _relationship_indexes.get(id(relationships))
-    size = len(relationships) if isinstance(relationships, list | tuple) else 0
-    if held is not None and held[0] is relationships and held[1] == size:
-        return held[2]
+def _index_by_end(relationships: Any) -> dict[str, _Indexed]:
     index: dict[str, _Indexed] = {}
     for position, relationship in enumerate(records(relationships)):
         pair = _endpoints(relationship)
@@ -204,10 +196,11 @@ def _relationship_index(relationships: Any) -> dict[str, _Indexed]:
         ends = frozenset(str(end).strip().lower() for end in pair)
         for end in ends:
             index.setdefault(end, []).append((position, relationship, ends))
-    _relationship_indexes[id(relationships)] = (relationships, size, index)
-    while len(_relationship_indexes) > _INDEXES_KEPT:
-        _relationship_indexes.popitem(last=False)
     return index
+
+
+# The end index of each relationships list still in use (contexts are shared).
+_relationship_indexes: HeldByIdentity[dict[str, _Indexed]] = HeldByIdentity(_index_by_end)
 
 
 def _count(number: int, noun: str) -> str:

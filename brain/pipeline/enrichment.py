@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from brain.embeddings import Embedder
 from brain.pipeline.types import Enriched, Gathered
+from engine.held import HeldByIdentity
 
 _WORD = re.compile(r"\w+")
 
@@ -65,7 +66,7 @@ def linked_entities(gathered: Gathered) -> list[dict[str, str]]:
     """Project characters named in the entity's text (by full name, or by a first name
     no other character shares), and the entity's graph neighbours."""
     text = json.dumps(gathered.entity, ensure_ascii=False).casefold()
-    index = _name_index(gathered.project.get("characters", []))
+    index = _name_indexes.get(gathered.project.get("characters", []))
     links = [
         {"id": character["id"], "type": "character", "name": character["name"], "via": "mention"}
         for character in index.named_in(text, set(_WORD.findall(text)), gathered.ref.id)
@@ -142,18 +143,8 @@ def _first_name(character: Mapping[str, Any]) -> str:
 
 
 # The index of each project's current character list (shared by every reader of one
-# context version), held with the list so its identity is not reused.
-_indexes: OrderedDict[int, tuple[list[dict[str, Any]], _NameIndex]] = OrderedDict()
-_INDEXES_KEPT = 8
-
-
-def _name_index(characters: list[dict[str, Any]]) -> _NameIndex:
-    held = _indexes.get(id(characters))
-    if held is None or held[0] is not characters:
-        held = _indexes[id(characters)] = (characters, _NameIndex(characters))
-        while len(_indexes) > _INDEXES_KEPT:
-            _indexes.popitem(last=False)
-    return held[1]
+# context version).
+_name_indexes: HeldByIdentity[_NameIndex] = HeldByIdentity(_NameIndex)
 
 
 def _names(alias: str, text: str, words: set[str], alias_words: frozenset[str]) -> bool:
