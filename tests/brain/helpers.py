@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from brain.graph.base import (
@@ -90,6 +91,24 @@ def document(node: Node, vector: list[float], text: str = "") -> Document:
         relationships=[{"kind": "CREATED_IN", "to": node.project_id}],
         embedding=vector,
     )
+
+
+def character_documents(
+    project_uid: str, texts: Sequence[str], vectors: Sequence[Sequence[float]]
+) -> list[Document]:
+    """One character document per text, its summary its text, ready for a Plan."""
+    return [
+        Document(
+            id=new_id(),
+            type="character",
+            project_id=project_uid,
+            text=text,
+            metadata={"summary": text},
+            relationships=[],
+            embedding=list(vector),
+        )
+        for text, vector in zip(texts, vectors, strict=True)
+    ]
 
 
 async def wipe(backend: GraphBackend, project_id: str) -> None:

@@ -13,11 +13,14 @@ from brain.graph.base import Snapshot
 from brain.pipeline.enrichment import linked_entities
 from brain.pipeline.types import EntityRef, Gathered
 
+A_SCENE = EntityRef("scene", "s1")
 
-def gathered(entity: dict[str, Any], names: list[str]) -> Gathered:
+
+def gathered(entity: dict[str, Any], names: list[str], ref: EntityRef = A_SCENE) -> Gathered:
+    """`entity` in a project whose characters are `names`, with ids c0, c1, ..."""
     characters = [{"id": f"c{index}", "name": name} for index, name in enumerate(names)]
     return Gathered(
-        ref=EntityRef("scene", "s1"),
+        ref=ref,
         entity=entity,
         project_pk=1,
         project_uid="p1",
@@ -56,17 +59,8 @@ def test_names_with_punctuation_and_accents_match_as_written() -> None:
 
 
 def test_the_entity_itself_is_never_its_own_link() -> None:
-    links = linked_entities(
-        Gathered(
-            ref=EntityRef("character", "c0"),
-            entity={"name": "Mara Vance", "description": "Mara Vance keeps the lamp."},
-            project_pk=1,
-            project_uid="p1",
-            project={"characters": [{"id": "c0", "name": "Mara Vance"}]},
-            graph=Snapshot(),
-            previous=None,
-        )
-    )
+    entity = {"name": "Mara Vance", "description": "Mara Vance keeps the lamp."}
+    links = linked_entities(gathered(entity, ["Mara Vance"], EntityRef("character", "c0")))
     assert links == []
 
 
@@ -103,18 +97,7 @@ def test_the_name_index_links_what_the_rule_says_on_random_casts() -> None:
         words = [chooser.choice([*first, *last, *filler]) for _ in range(14)]
         entity = {"name": chooser.choice(names), "description": " ".join(words)}
         own_id = f"c{chooser.randrange(len(names) + 2)}"  # sometimes not in the cast
-        cast = [{"id": f"c{index}", "name": name} for index, name in enumerate(names)]
-        links = linked_entities(
-            Gathered(
-                ref=EntityRef("character", own_id),
-                entity=entity,
-                project_pk=1,
-                project_uid="p1",
-                project={"characters": cast},
-                graph=Snapshot(),
-                previous=None,
-            )
-        )
+        links = linked_entities(gathered(entity, names, EntityRef("character", own_id)))
         assert [link["name"] for link in links] == reference_links(entity, own_id, names)
 
 

@@ -15,11 +15,11 @@ from django.test import Client
 from brain import embeddings
 from brain.embeddings import EmbeddingError, RemoteEmbedder, choose_embedder
 from brain.graph import get_backend
-from brain.graph.base import Document, Plan
+from brain.graph.base import Plan
 from brain.graph.sync import run_blocking
 from brain.relevance import relevant_context
 from tests import factories
-from tests.brain.helpers import new_id
+from tests.brain.helpers import character_documents, new_id
 from tests.support.fake_llm import FakeLLMServer, fake_embedding
 
 MODEL = "openai/text-embedding-3-small"
@@ -147,18 +147,7 @@ def test_search_embeds_the_query_remotely_and_reports_an_outage_on_the_page(
 ) -> None:
     project = factories.project(slug=f"remote-{new_id()[:8]}")
     vectors = run_blocking(lambda: remote_by_default.embed_passages(list(PEOPLE.values())))
-    documents = [
-        Document(
-            id=new_id(),
-            type="character",
-            project_id=str(project.uid),
-            text=text,
-            metadata={"summary": text},
-            relationships=[],
-            embedding=vector,
-        )
-        for text, vector in zip(PEOPLE.values(), vectors, strict=True)
-    ]
+    documents = character_documents(str(project.uid), list(PEOPLE.values()), vectors)
     run_blocking(lambda: get_backend().apply(Plan(upsert_documents=documents)))
 
     found = admin_client.get(f"/brain/{project.slug}/search", {"q": "the lighthouse lamp"})

@@ -13,12 +13,12 @@ from django.test import Client, override_settings
 
 from brain.embeddings import default_embedder
 from brain.graph import get_backend, reset_backend
-from brain.graph.base import Document, Plan
+from brain.graph.base import Plan
 from brain.graph.sync import run_blocking
 from brain.models import CharacterRelationship, Project, SceneAppearance
 from tests import factories
 from tests.brain.conftest import neo4j_backend
-from tests.brain.helpers import new_id, wipe
+from tests.brain.helpers import character_documents, new_id, wipe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -147,18 +147,7 @@ def test_searching_from_the_graph_page_and_the_json_endpoint(
         "crane": "Harbourmaster Crane profits from shipwrecks.",
     }
     vectors = run_blocking(lambda: default_embedder().embed_passages(list(texts.values())))
-    documents = [
-        Document(
-            id=new_id(),
-            type="character",
-            project_id=str(story.uid),
-            text=t,
-            metadata={"summary": t},
-            relationships=[],
-            embedding=v,
-        )
-        for t, v in zip(texts.values(), vectors, strict=True)
-    ]
+    documents = character_documents(str(story.uid), list(texts.values()), vectors)
     run_blocking(lambda: get_backend().apply(Plan(upsert_documents=documents)))
     page = admin_client.get(f"/brain/{story.slug}/graph", {"q": "who keeps the light burning"})
     assert "Results for" in page.content.decode()

@@ -565,14 +565,12 @@ class FakeLLMServer:
     @property
     def requests(self) -> list[JSON]:
         """Copies of every chat request body received, oldest first."""
-        with self._lock:
-            return [copy.deepcopy(r.body) for r in self._recorded]
+        return self._bodies(self._recorded)
 
     @property
     def request_headers(self) -> list[dict[str, str]]:
         """Headers of every chat request, parallel to ``requests`` (e.g. Authorization)."""
-        with self._lock:
-            return [dict(r.headers) for r in self._recorded]
+        return self._headers(self._recorded)
 
     @property
     def peak_in_flight(self) -> int:
@@ -631,13 +629,19 @@ class FakeLLMServer:
     @property
     def embedding_requests(self) -> list[JSON]:
         """Copies of every /embeddings request body received, oldest first."""
-        with self._lock:
-            return [copy.deepcopy(r.body) for r in self._embedding_requests]
+        return self._bodies(self._embedding_requests)
 
     @property
     def embedding_request_headers(self) -> list[dict[str, str]]:
+        return self._headers(self._embedding_requests)
+
+    def _bodies(self, recorded: list[_Recorded]) -> list[JSON]:
         with self._lock:
-            return [dict(r.headers) for r in self._embedding_requests]
+            return [copy.deepcopy(r.body) for r in recorded]
+
+    def _headers(self, recorded: list[_Recorded]) -> list[dict[str, str]]:
+        with self._lock:
+            return [dict(r.headers) for r in recorded]
 
     # -------------------------------------------------------------- handlers
     async def _handle_embeddings(self, request: web.Request) -> web.Response:
