@@ -28,6 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
+
+from aladdin.pooled_http import pooled_session
 from brain.graph.base import EMBEDDING_DIMENSIONS
 from engine.errors import AladdinError, ErrorType
 
@@ -171,10 +174,6 @@ class RemoteEmbedder:
         return cached
 
     async def _post(self, texts: list[str]) -> list[list[float]]:
-        import aiohttp
-
-        from aladdin.pooled_http import pooled_session
-
         url = f"{self.api_base}/embeddings"
         shown = _without_credentials(url)  # errors reach project readers' pages
         key = self.api_key or os.environ.get("OPENAI_API_KEY", "")

@@ -16,8 +16,8 @@ from agents.llm.openai_fast import (
     build_client,
     build_costs,
     handles,
-    pooled_session,
 )
+from aladdin.pooled_http import pooled_session
 from engine.errors import AladdinError, ErrorType
 from engine.ports import LLMRequest
 from tests.support.fake_llm import FakeLLMServer, http_error, text
