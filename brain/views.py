@@ -105,13 +105,15 @@ def project_graph(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(project, HttpResponse):
         return project
     query = request.GET.get("q", "").strip()[:500]
-    error, snapshot, hits = "", Snapshot(), []
+    error, search_error, snapshot, hits = "", "", Snapshot(), []
     try:
         snapshot = run_blocking(lambda: services.project_graph(project))
         if query:
             hits = run_blocking(lambda: services.search(project, query, limit=8))
-    except (GraphError, EmbeddingError) as exc:
+    except GraphError as exc:
         error = str(exc)
+    except EmbeddingError as exc:  # the graph is shown; only the search failed
+        search_error = str(exc)
     counts = {
         label: sum(1 for n in snapshot.nodes.values() if n.label == label)
         for label in (EPISODE, SCENE, CHARACTER)
@@ -123,11 +125,13 @@ def project_graph(request: HttpRequest, slug: str) -> HttpResponse:
         "edge_count": len(snapshot.edges),
         "backend": get_backend().name,
         "error": error,
+        "search_error": search_error,
         "query": query,
         "hits": [hit_json(h) for h in hits],
         "out_of_step": not snapshot.nodes and not error,
     }
-    return render(request, "brain/graph.html", context, status=503 if error else 200)
+    failed = error or search_error
+    return render(request, "brain/graph.html", context, status=503 if failed else 200)
 
 
 @require_GET

@@ -160,6 +160,9 @@ def test_search_embeds_the_query_remotely_and_reports_an_outage_on_the_page(
     assert down.status_code == 503 and "HTTP 503" in down.json()["error"]
     page = admin_client.get(f"/brain/{project.slug}/graph", {"q": "who sells wrecks"})
     assert page.status_code == 503 and "HTTP 503" in page.content.decode()
+    shown = page.content.decode()
+    assert "Search is unavailable" in shown and "The graph is unavailable" not in shown
+    assert "No brain documents matched" not in shown  # a failed search is not an empty one
 
 
 @pytest.mark.django_db(transaction=True)
