@@ -55,9 +55,11 @@ def prepare_project() -> None:
     )
 
 
-def count_query(execute: Any, *args: Any) -> Any:
-    QUERIES[0] += 1
-    return execute(*args)
+def count_query(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    # Statements, not round trips: an executemany (PostgreSQL pipelines some UPDATEs)
+    # counts one per parameter set.
+    QUERIES[0] += len(params) if many else 1
+    return execute(sql, params, many, context)
 
 
 def install_query_counter() -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from departments.models import Department
-from executions.fixed_sql import insert_rows, update_rows
+from executions.fixed_sql import RowUpdate, insert_rows, update_each
 from executions.models import Execution
 
 logger = logging.getLogger(__name__)
@@ -149,6 +149,7 @@ def _apply(ops: list[RunOp], batch: _Batch) -> None:
     id, and a later write of a run not yet inserted is folded into its INSERT."""
     _look_up(ops, batch)
     pending: dict[tuple[int, str], tuple[RunOp, Execution]] = {}
+    updates = _Updates(batch)
     for op in ops:
         key = (id(op.rows), op.execution_id)
         if op.row is not None:
@@ -159,8 +160,9 @@ def _apply(ops: list[RunOp], batch: _Batch) -> None:
         elif key in pending:
             _fold(op, pending[key][1])
         else:
-            _update(op, batch)
+            updates.add(op)
     _insert(pending, batch)
+    updates.write()
 
 
 def _fold(op: RunOp, row: Execution) -> None:
@@ -234,19 +236,45 @@ def _required(batch: _Batch, op: RunOp, execution_id: str | None) -> int | None:
     return pk
 
 
-def _update(op: RunOp, batch: _Batch) -> None:
-    """A plain UPDATE, or a status change (only from `allowed`) that appends to the
-    run's history as this writer knows it."""
-    pk = batch.pk(op.rows, op.execution_id)
-    key, value = ("pk", pk) if pk is not None else ("execution_id", op.execution_id)
-    if op.execution_id in batch.known:
-        op.facts = batch.known[op.execution_id][2]
-    where_in = ("status", op.allowed) if op.allowed else None
-    if not op.status:
-        op.moved = bool(update_rows(Execution, key, value, op.fields, where_in=where_in))
-        return
-    history = [*batch.history_of(op.rows, op.execution_id), {"status": op.status, "at": op.at}]
-    fields = {"status": op.status, "status_history": history, **op.fields}
-    op.moved = bool(update_rows(Execution, key, value, fields, where_in=where_in))
-    if op.moved:
-        batch.history[(id(op.rows), op.execution_id)] = history
+class _Updates:
+    """UPDATEs of rows already written, held so that those of different runs go to the
+    database together (fixed_sql.update_each: one round trip on PostgreSQL). A run's
+    second UPDATE sends what is held first: its history follows the first's, and only
+    if that one moved. Held updates of rows inserted later in the batch are safe: no
+    INSERT reads another run's status."""
+
+    def __init__(self, batch: _Batch) -> None:
+        self.batch = batch
+        self.held: list[tuple[RunOp, RowUpdate, list[dict[str, str]] | None]] = []
+        self.runs: set[tuple[int, str]] = set()
+
+    def add(self, op: RunOp) -> None:
+        """A plain UPDATE, or a status change (only from `allowed`) that appends to the
+        run's history as this writer knows it."""
+        run = (id(op.rows), op.execution_id)
+        if run in self.runs:
+            self.write()
+        batch = self.batch
+        pk = batch.pk(op.rows, op.execution_id)
+        key, value = ("pk", pk) if pk is not None else ("execution_id", op.execution_id)
+        if op.execution_id in batch.known:
+            op.facts = batch.known[op.execution_id][2]
+        where_in = ("status", op.allowed) if op.allowed else None
+        history, fields = None, op.fields
+        if op.status:
+            history = [
+                *batch.history_of(op.rows, op.execution_id),
+                {"status": op.status, "at": op.at},
+            ]
+            fields = {"status": op.status, "status_history": history, **op.fields}
+        self.held.append((op, RowUpdate(key, value, fields, where_in), history))
+        self.runs.add(run)
+
+    def write(self) -> None:
+        held, self.held = self.held, []
+        self.runs.clear()
+        counts = update_each(Execution, [update for _, update, _ in held])
+        for (op, _, history), count in zip(held, counts, strict=True):
+            op.moved = bool(count)
+            if op.moved and history is not None:
+                self.batch.history[(id(op.rows), op.execution_id)] = history

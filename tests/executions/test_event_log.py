@@ -23,14 +23,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Statements:
-    """Every SQL statement the thread-sensitive (ORM) thread runs."""
+    """Every SQL statement the thread-sensitive (ORM) thread runs (`sql`: an
+    executemany's once per parameter set), and what went to the database in one call
+    (`sent`: an executemany's once)."""
 
     def __init__(self) -> None:
         self.sql: list[str] = []
+        self.sent: list[str] = []
 
-    def __call__(self, execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-        self.sql.append(sql)
-        return execute(sql, *args)
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        self.sql.extend([sql] * (len(params) if many else 1))
+        self.sent.append(sql)
+        return execute(sql, params, many, context)
 
     def inserts_of_events(self) -> int:
         return sum(

@@ -7,12 +7,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from brain.models import Project
-from executions.fixed_sql import insert_rows, update_rows
+from executions.fixed_sql import RowUpdate, insert_rows, update_each, update_rows
 from executions.models import Execution, ExecutionEvent
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +84,71 @@ def test_update_converts_values_and_moves_only_from_the_allowed_statuses(
     assert (moved, again) == (1, 0)
     assert (stored.status, stored.completed_at, stored.output) == ("completed", ended, {"k": 1})
     assert stored.cost == Decimal("0.012346")
+
+
+class Recorded:
+    """Each call through the connection's execute wrappers: (sql, many, parameter sets)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bool, int]] = []
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.calls.append((sql, many, len(params) if many else 1))
+        return execute(sql, params, many, context)
+
+
+def test_each_update_reports_its_own_rows_and_shared_text_is_sent_together(
+    project: Project,
+) -> None:
+    running = [new_run(project, status=Execution.Status.RUNNING) for _ in range(3)]
+    ended = new_run(project, status=Execution.Status.FAILED)
+    insert_rows([*running, ended])
+    finish = {"status": "completed", "output": {"k": 1}}
+    only_running = ("status", ("running",))
+    updates = [
+        RowUpdate("pk", running[0].pk, finish, only_running),
+        RowUpdate("pk", ended.pk, finish, only_running),  # already ended: not moved
+        RowUpdate("execution_id", str(running[1].execution_id), {"model": "m"}),
+        RowUpdate("pk", running[2].pk, finish, only_running),
+        RowUpdate("pk", 10**9, finish, only_running),  # no such row
+    ]
+    recorded = Recorded()
+
+    with connection.execute_wrapper(recorded):
+        counts = update_each(Execution, updates)
+
+    assert counts == [1, 0, 1, 1, 0]
+    statuses = dict(Execution.objects.values_list("pk", "status"))
+    assert [statuses[run.pk] for run in (*running, ended)] == [
+        "completed",
+        "running",
+        "completed",
+        "failed",
+    ]
+    assert Execution.objects.get(pk=running[1].pk).model == "m"
+    # Four updates of one text and one of another: on PostgreSQL the four are one
+    # pipelined executemany; on SQLite every update is its own statement.
+    sent = sorted((many, sets) for _, many, sets in recorded.calls)
+    if connection.vendor == "postgresql":
+        assert sent == [(False, 1), (True, 4)]
+    else:
+        assert sent == [(False, 1)] * 5
+
+
+def test_a_failing_update_among_others_raises_and_its_transaction_changes_nothing(
+    project: Project,
+) -> None:
+    runs = [new_run(project) for _ in range(3)]
+    insert_rows(runs)
+    # One statement's text for all three (pipelined on PostgreSQL); the second is refused:
+    # the column is NOT NULL.
+    models = ["m", None, "m"]
+    updates = [RowUpdate("pk", r.pk, {"model": m}) for r, m in zip(runs, models, strict=True)]
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        update_each(Execution, updates)
+
+    assert set(Execution.objects.values_list("model", flat=True)) == {""}
 
 
 def test_update_by_run_id_finds_the_row_without_its_key(project: Project) -> None:

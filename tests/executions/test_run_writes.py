@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from agents.models import Agent
 from agents.selectors import agent_spec
@@ -151,6 +152,47 @@ async def test_a_late_finish_after_cleanup_ended_the_run_is_neither_recorded_nor
     assert row.status == "failed" and row.output is None
     agent = await Agent.objects.aget(agent_id=spec.agent_id)
     assert agent.total_executions == 0
+
+
+async def test_finishes_queued_together_each_move_only_their_own_run(project: Project) -> None:
+    spec, root = await spec_of(project), await new_root(project)
+    recorder = DjangoRunRecorder()
+    runs = [await recorder.start(child(spec, project, root)) for _ in range(4)]
+    await recorder.flush()
+    assert await end_run(runs[1], "failed", {"type": "agent_failure", "message": "gone"})
+
+    async with counting() as statements:
+        for run in runs:  # queued without a wait: one batch
+            await recorder.finish(run, RunFinish(status="completed", output={"run": run}))
+        await recorder.flush_metrics(closing=True)
+
+    rows = Execution.objects.filter(execution_id__in=runs)
+    found = {str(r.execution_id): r async for r in rows}
+    assert [found[run].status for run in runs] == ["completed", "failed", "completed", "completed"]
+    assert found[runs[1]].output is None and found[runs[2]].output == {"run": runs[2]}
+    histories = [[h["status"] for h in found[run].status_history] for run in runs]
+    assert histories[0] == ["pending", "running", "completed"]
+    assert histories[1][-1] == "failed"
+    agent = await Agent.objects.aget(agent_id=spec.agent_id)
+    assert agent.total_executions == 3  # the run cleanup ended is not counted
+    # Four statements of one text: on PostgreSQL, sent together in one round trip.
+    assert updates(statements.sql) == 4
+    assert updates(statements.sent) == (1 if connection.vendor == "postgresql" else 4)
+
+
+async def test_a_runs_second_update_in_a_batch_follows_its_first(project: Project) -> None:
+    spec, root = await spec_of(project), await new_root(project)
+    recorder = DjangoRunRecorder()
+    run = await recorder.start(dataclasses.replace(child(spec, project, root), running=False))
+    await recorder.flush()
+
+    await recorder.mark_running(run)
+    await recorder.finish(run, RunFinish(status="completed"))
+    await recorder.flush()
+
+    row = await Execution.objects.aget(execution_id=run)
+    assert [h["status"] for h in row.status_history] == ["pending", "running", "completed"]
+    assert row.status == "completed" and row.started_at is not None
 
 
 async def test_a_bad_write_fails_alone_and_the_others_of_its_batch_are_written(
