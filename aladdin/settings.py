@@ -189,6 +189,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     _database["TEST"] = {"NAME": f"test_{_database['NAME']}_{os.getpid()}"}
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, converting each statement's placeholders once (aladdin/sqlite3).
+    _database["ENGINE"] = "aladdin.sqlite3"
 DATABASES: dict[str, dict[str, Any]] = {"default": dict(_database)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,13 +3,17 @@ on change, and the LLM canon check through the fake model server."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from io import StringIO
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.management import call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from agents.runtime import BREAKERS
+from brain.commit_hooks import Hook, held_after_commit
 from brain.models import Character, Element, Project, Scene, SceneElement
 from executions.runners import pipeline_llm
 from screenplay.canon import check_canon
@@ -17,11 +21,15 @@ from screenplay.continuity import check_project, dismiss, open_warnings
 from screenplay.importing import import_script
 from screenplay.models import ContinuityWarning
 from tests import factories
+from tests.executions.test_event_log import counting
 from tests.screenplay.helpers import SCRIPTS, script_bytes
 from tests.support.fake_llm import FakeLLMServer, json_reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Rule = ContinuityWarning.Rule
+PACKAGE = "screenplay.signals"  # the module of the re-check hook
+# A check ends by marking what it no longer finds inactive: one such UPDATE per check.
+WARNINGS, ACTIVE = '"screenplay_continuitywarning"', '"active"'
 
 
 def warnings(project: Project, rule: str) -> list[ContinuityWarning]:
@@ -69,6 +77,43 @@ def test_a_speaker_without_canon_is_warned_until_canon_is_written(imported: Proj
     tom.save()  # the save re-checks after commit
     names = sorted(w.message.split(" ")[0] for w in warnings(imported, Rule.NOT_IN_CANON))
     assert names == ["Steel"]
+
+
+def canon_written(project: Project, name: str) -> list[Hook]:
+    """Canon written for a speaker by a caller holding the after-commit work, as a run
+    storing its results does; the held work."""
+    with held_after_commit() as held:
+        character = Character.objects.get(project=project, name=name)
+        character.description = "Written since"
+        character.save()
+    return held
+
+
+async def test_held_rechecks_queued_while_one_waits_are_one_check_that_sees_each_change(
+    imported: Project,
+) -> None:
+    helds = [await sync_to_async(canon_written)(imported, name) for name in ("Tom", "Steel")]
+    rechecks = [hook for held in helds for hook in held if type(hook).__module__ == PACKAGE]
+    gate = threading.Event()
+
+    async with counting() as statements:
+        busy = asyncio.ensure_future(sync_to_async(gate.wait)())  # the ORM's thread
+        queued = [asyncio.ensure_future(recheck.arun()) for recheck in rechecks]
+        await asyncio.sleep(0.1)
+        gate.set()
+        await asyncio.gather(busy, *queued)
+
+    assert len(rechecks) == 2
+    checks = [s for s in statements.sql if s.startswith(f"UPDATE {WARNINGS} SET {ACTIVE}")]
+    assert len(checks) == 1
+    assert await sync_to_async(warnings)(imported, Rule.NOT_IN_CANON) == []
+
+    # Once that check has run, the next change gets a check of its own.
+    held = await sync_to_async(canon_written)(imported, "Tom")
+    [later] = [hook for hook in held if type(hook).__module__ == PACKAGE]
+    async with counting() as statements:
+        await later.arun()
+    assert len([s for s in statements.sql if s.startswith(f"UPDATE {WARNINGS} SET {ACTIVE}")]) == 1
 
 
 def test_an_element_used_after_it_was_destroyed_is_warned(imported: Project) -> None:
