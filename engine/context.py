@@ -143,7 +143,9 @@ def _top(
 def records(value: Any) -> list[Mapping[str, Any]]:
     if not isinstance(value, list | tuple):
         return []
-    return [item for item in value if isinstance(item, Mapping)]
+    # `type(...) is dict` first: a context's entities are dicts, and the check against
+    # the Mapping ABC costs ten times more, for every entity of every judged output.
+    return [item for item in value if type(item) is dict or isinstance(item, Mapping)]
 
 
 def _endpoints(relationship: Mapping[str, Any]) -> tuple[Any, Any] | None:
@@ -257,7 +259,7 @@ def prune_context(
         "scenes": kept_scenes,
         "relationships": _relationships_between(context.get("relationships"), kept_characters),
         "summary": _summary(
-            len(records(context.get("episodes"))),
+            len(episodes),
             len(scenes),
             len(characters),
             len(kept_characters),
