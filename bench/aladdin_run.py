@@ -215,17 +215,24 @@ async def workloads(args: argparse.Namespace) -> dict[str, Any]:
         report["w2"] = await batch(args.server, 200, 20)
         report["peak_rss_mb"] = common.peak_rss_mb()
     if "w3" in args.workloads:
+        if args.start_at and not args.concurrency:
+            await start_together(args.start_at, report)
         report["w3"] = await batch(args.server, 0, W3_CONCURRENCY)
     if args.concurrency:
-        if args.start_at:  # so that two processes start their batches together
-            report["late"] = time.time() > args.start_at
-            await asyncio.sleep(max(0.0, args.start_at - time.time()))
+        if args.start_at:
+            await start_together(args.start_at, report)
         report["many"] = await batch(args.server, 200, args.concurrency)
         report["peak_rss_mb_many"] = common.peak_rss_mb()
     if args.drain:
         report["drain"] = await drain(args.server, args.drain, args.every)
         report["peak_rss_mb_drain"] = common.peak_rss_mb()
     return report
+
+
+async def start_together(at: float, report: dict[str, Any]) -> None:
+    """Wait for the epoch second `at`, so that two processes start a batch together."""
+    report["late"] = time.time() > at
+    await asyncio.sleep(max(0.0, at - time.time()))
 
 
 def start_up_as_the_server_does() -> None:
@@ -244,7 +251,9 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workloads", nargs="*", default=["w1", "w2", "w3"])
     parser.add_argument("--concurrency", type=int, default=0, help="also run K at once")
-    parser.add_argument("--start-at", type=float, default=0.0, help="epoch s to start K")
+    parser.add_argument(
+        "--start-at", type=float, default=0.0, help="epoch s to start K (or W3, without K)"
+    )
     parser.add_argument("--drain", type=int, default=0, help="queue N and sample the drain")
     parser.add_argument("--every", type=float, default=5.0, help="drain sampling, seconds")
     parser.add_argument(

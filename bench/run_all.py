@@ -131,22 +131,25 @@ def attempt(label: str, work: Any) -> Any:
         return None
 
 
-def two_processes(server: str) -> dict[str, Any]:
-    """20 requests at once on PostgreSQL: in one process, then 10 in each of two."""
-    command = [*system_command("aladdin", server), "--database", "postgres", "--workloads"]
-    one = run_json([*command, "--concurrency", "20"], timeout=1200)["many"]
-    started = time.perf_counter()
+def together(command: list[str]) -> list[dict[str, Any]]:
+    """`command` in two processes at once, each starting its batch at the same moment."""
     start_at = str(time.time() + 90)  # both processes set up first, then start together
-    halves = [
+    pair = [
         subprocess.Popen(
-            [*command, "--concurrency", "10", "--start-at", start_at],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
+            [*command, "--start-at", start_at], stdout=subprocess.PIPE, text=True, cwd=ROOT
         )
         for _ in range(2)
     ]
-    outputs = [json.loads(p.communicate(timeout=1200)[0].strip().splitlines()[-1]) for p in halves]
+    return [json.loads(p.communicate(timeout=1200)[0].strip().splitlines()[-1]) for p in pair]
+
+
+def two_processes(server: str) -> dict[str, Any]:
+    """20 requests at once on PostgreSQL: in one process, then 10 in each of two; and
+    W3 (10 requests at L = 0) in each of two processes at once."""
+    command = [*system_command("aladdin", server), "--database", "postgres", "--workloads"]
+    one = run_json([*command, "--concurrency", "20"], timeout=1200)["many"]
+    started = time.perf_counter()
+    outputs = together([*command, "--concurrency", "10"])
     wall = max(o["many"]["wall"] for o in outputs)
     two = {
         "late": any(o.get("late") for o in outputs),
@@ -157,7 +160,16 @@ def two_processes(server: str) -> dict[str, Any]:
         "cpu": sum(o["many"]["cpu"] for o in outputs),
         "process_seconds": time.perf_counter() - started,
     }
-    return {"one": one, "two": two}
+    pair = together([*command, "w3"])
+    two_w3 = {
+        # Both batches start at the same moment: all their runs over the longer wall.
+        "requests": sum(o["w3"]["runs"] for o in pair),
+        "agent_runs": sum(o["w3"]["agent_runs"] for o in pair),
+        "wall": max(o["w3"]["wall"] for o in pair),
+        "cpu": sum(o["w3"]["cpu"] for o in pair),
+        "late": any(o.get("late") for o in pair),
+    }
+    return {"one": one, "two": two, "w3": two_w3}
 
 
 # W4 in one server process and in two (the README's "Scaling out", one per core).
