@@ -99,8 +99,13 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# daphne's app makes `manage.py runserver` serve ASGI, with WebSockets. Nothing else
+# needs it (the server runs the daphne command, which loads what it serves), and
+# importing it loads Twisted and autobahn: about 35 MB in every worker, command and
+# test process.
+SERVE_WITH_RUNSERVER = ["daphne"] if sys.argv[1:2] == ["runserver"] else []
 INSTALLED_APPS = [
-    "daphne",
+    *SERVE_WITH_RUNSERVER,
     # The admin, with JSON fields that refuse oversized or deeply nested input.
     "aladdin.apps.AladdinAdminConfig",
     "django.contrib.auth",
