@@ -11,9 +11,17 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import DateField, Model
 
 from brain.models import Project
-from executions.fixed_sql import RowUpdate, insert_rows, update_each, update_rows
+from executions.fixed_sql import (
+    RowUpdate,
+    _insert_fields,
+    _insert_reads,
+    insert_rows,
+    update_each,
+    update_rows,
+)
 from executions.models import Execution, ExecutionEvent
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +157,24 @@ def test_a_failing_update_among_others_raises_and_its_transaction_changes_nothin
         update_each(Execution, updates)
 
     assert set(Execution.objects.values_list("model", flat=True)) == {""}
+
+
+@pytest.mark.parametrize("model", [Execution, ExecutionEvent])
+def test_each_inserted_value_is_read_as_its_fields_pre_save_gives_it(
+    model: type[Model], project: Project
+) -> None:
+    run = new_run(project, prompt="p", started_at=datetime(2026, 12, 1, tzinfo=UTC))
+    row = (
+        run
+        if model is Execution
+        else ExecutionEvent(execution=run, sequence=1, type="t", payload={"a": 1})
+    )
+    for field, read in zip(_insert_fields(model), _insert_reads(model), strict=True):
+        on_save = isinstance(field, DateField) and (field.auto_now or field.auto_now_add)
+        if on_save:  # a date set on save: read through pre_save itself, which sets it
+            assert read(row) == getattr(row, field.attname) is not None
+        else:
+            assert read(row) == field.pre_save(row, True), field.name
 
 
 def test_update_by_run_id_finds_the_row_without_its_key(project: Project) -> None:
