@@ -41,6 +41,8 @@ CACHE_SIZE = 20_000
 MAX_CHARACTERS, MAX_SCENES = 10, 5  # spec 7.2
 # Past about 500 tokens E5 stops reading, and time grows with length.
 QUERY_CHARS = 2000
+# Texts whose shared-word counts a ranking keeps (_Ranking.shared_words).
+SHARED_KEPT = 4
 # The weight of the request's meaning beside an output's words (see relevant_context).
 MEANING_TIE = 1e-6
 _vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -72,6 +74,7 @@ class _Ranking:
             for word in meaningful_words(text):
                 having.setdefault(word, []).append(index)
         self.having = {word: np.asarray(found, dtype=np.intp) for word, found in having.items()}
+        self._shared: dict[str, np.ndarray] = {}
         # Who a task names: by episode number, or by a label whose words it all has.
         self.by_episode: dict[Any, list[int]] = {}
         self.by_first_word: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
@@ -106,14 +109,30 @@ class _Ranking:
         return found
 
     def shared_words(self, task: str) -> np.ndarray:
-        """engine.context.lexical_similarity of the task with every entity's text."""
+        """engine.context.lexical_similarity of the task with every entity's text,
+        read-only. A judge asks twice for one output (whether words decide, then the
+        ranking), so the last few answers are kept."""
+        found = self._shared.get(task)
+        if found is None:
+            found = self._count_shared(task)
+            found.flags.writeable = False
+            # Replaced whole when full, never trimmed in place: a canon is shared by
+            # the runs of every event loop of the process.
+            kept = self._shared if len(self._shared) < SHARED_KEPT else {}
+            self._shared = {**kept, task: found}
+        return found
+
+    def _count_shared(self, task: str) -> np.ndarray:
         wanted = meaningful_words(task)
-        counts = np.zeros(len(self.entities), dtype=np.float64)
-        for word in wanted:
-            having = self.having.get(word)
-            if having is not None:
-                counts[having] += 1.0
-        return counts / len(wanted) if wanted else counts
+        if not wanted:
+            return np.zeros(len(self.entities), dtype=np.float64)
+        # One bincount over the indexes of every entity having each word (an entity is
+        # listed once per word), not one array update per word of a long output.
+        having = [self.having[word] for word in wanted if word in self.having]
+        if not having:
+            return np.zeros(len(self.entities), dtype=np.float64)
+        counts = np.bincount(np.concatenate(having), minlength=len(self.entities))
+        return counts.astype(np.float64) / len(wanted)
 
     def top(self, named: np.ndarray, similarity: np.ndarray, limit: int) -> list[dict[str, Any]]:
         """Named first, then most similar, ties in list order (as _top sorts)."""

@@ -126,3 +126,18 @@ def test_a_chooser_refuses_a_list_that_is_not_its_canons() -> None:
     canon = Canon({"characters": [{"id": "c1", "name": "Ida"}]})
     with pytest.raises(ValueError, match="own lists"):
         canon.chooser()([], "Ida", 1, "name")
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_shared_words_are_each_entitys_lexical_similarity_and_kept_read_only(seed: int) -> None:
+    rng, _, text, canon = random_case(seed)
+    ranking = canon.ranking("name")
+    counts = ranking.shared_words(text)
+    expected = [lexical_similarity(text, canon.text_of(c)) for c in ranking.entities]
+    assert counts.tolist() == pytest.approx(expected)
+    assert ranking.shared_words(text) is counts  # asked again: not counted again
+    with pytest.raises(ValueError):
+        counts[:] = 0.0
+    for _ in range(5):  # other texts push it out; it is counted again, the same
+        ranking.shared_words(phrase(rng, 8))
+    assert ranking.shared_words(text).tolist() == counts.tolist()
