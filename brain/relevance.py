@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -77,8 +77,8 @@ class _Ranking:
         self._shared: dict[str, np.ndarray] = {}
         # Who a task names: by episode number, or by a label whose words it all has.
         self.by_episode: dict[Any, list[int]] = {}
-        self.by_first_word: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
         self.wordless: list[tuple[int, str]] = []
+        labels: list[tuple[int, str, frozenset[str]]] = []
         for index, entity in enumerate(entities):
             number = episode_of(entity, label_key)
             if isinstance(number, int):
@@ -86,10 +86,18 @@ class _Ranking:
             needle = label_of(entity, label_key)
             words = WORD.findall(needle) if needle is not None else []
             if needle is not None and words:
-                label = (index, needle, frozenset(words))
-                self.by_first_word.setdefault(words[0], []).append(label)
+                labels.append((index, needle, frozenset(words)))
             elif needle is not None:
                 self.wordless.append((index, needle))
+        # Each label is filed under its word that fewest labels have: a task names it
+        # only if it has all its words, so any one of them finds it, and the rarest
+        # keeps labels sharing a common word ("Dr.", a family name) from all being
+        # tried for every task that has that word.
+        having = Counter(word for _, _, words in labels for word in words)
+        self.by_rarest_word: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+        for label in labels:
+            rarest = min(sorted(label[2]), key=having.__getitem__)
+            self.by_rarest_word.setdefault(rarest, []).append(label)
 
     def named(self, task: str) -> np.ndarray:
         """Which entities the task names (engine.context._mentioned, for every entity).
@@ -101,7 +109,7 @@ class _Ranking:
         lowered = task.lower()
         words = set(WORD.findall(lowered))
         for word in words:
-            for index, needle, needed in self.by_first_word.get(word, []):
+            for index, needle, needed in self.by_rarest_word.get(word, []):
                 if not found[index] and needed <= words and names_label(needle, lowered):
                     found[index] = True
         for index, needle in self.wordless:
