@@ -93,10 +93,10 @@ class _Ranking:
         # only if it has all its words, so any one of them finds it, and the rarest
         # keeps labels sharing a common word ("Dr.", a family name) from all being
         # tried for every task that has that word.
-        having = Counter(word for _, _, words in labels for word in words)
+        labelled = Counter(word for _, _, words in labels for word in words)
         self.by_rarest_word: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
         for label in labels:
-            rarest = min(sorted(label[2]), key=having.__getitem__)
+            rarest = min(sorted(label[2]), key=labelled.__getitem__)
             self.by_rarest_word.setdefault(rarest, []).append(label)
 
     def named(self, task: str) -> np.ndarray:
