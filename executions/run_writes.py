@@ -271,6 +271,8 @@ class _Updates:
         self.runs.add(run)
 
     def write(self) -> None:
+        if not self.held:
+            return
         held, self.held = self.held, []
         self.runs.clear()
         counts = update_each(Execution, [update for _, update, _ in held])
