@@ -94,26 +94,10 @@ def insert_rows(rows: Sequence[Model]) -> None:
                 row._state.adding, row._state.db = False, db.alias
 
 
-def update_rows(
-    model: type[Model],
-    key: str,
-    value: Any,
-    fields: dict[str, Any],
-    *,
-    where_in: tuple[str, Sequence[Any]] | None = None,
-) -> int:
-    """UPDATE the row(s) whose `key` field equals `value` (and, with `where_in`, whose
-    field is one of the values given) to `fields`; how many rows changed."""
-    db = connections[DEFAULT_DB_ALIAS]
-    sql, params = _update_statement(model, db, RowUpdate(key, value, fields, where_in))
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
-
-
 @dataclass(frozen=True)
 class RowUpdate:
-    """One update_rows call's arguments, for update_each."""
+    """An UPDATE of the row(s) whose `key` field equals `value` (and, with `where_in`,
+    whose field is one of the values given) to `fields`."""
 
     key: str
     value: Any
@@ -122,8 +106,8 @@ class RowUpdate:
 
 
 def update_each(model: type[Model], updates: Sequence[RowUpdate]) -> list[int]:
-    """update_rows for each of `updates`, each of a different row (so their order does
-    not matter); how many rows each changed. Updates of the same fields under the same
+    """Each of `updates`, each of a different row (so their order does not matter);
+    how many rows each changed. Updates of the same fields under the same
     condition share one statement's text, sent once per row through changed_counts."""
     db = connections[DEFAULT_DB_ALIAS]
     groups: dict[str, tuple[list[int], list[list[Any]]]] = {}
@@ -174,7 +158,7 @@ def _insert_reads(model: type[Model]) -> tuple[Callable[[Model], Any], ...]:
         if _plain_pre_save(field):
             reads.append(operator.attrgetter(field.attname))
         else:
-            reads.append(functools.partial(_pre_save, field))
+            reads.append(functools.partial(field.pre_save, add=True))
     return tuple(reads)
 
 
@@ -182,10 +166,6 @@ def _plain_pre_save(field: Field[Any, Any]) -> bool:
     if isinstance(field, DateField):  # DateTimeField too: overridden for auto_now(_add)
         return not (field.auto_now or field.auto_now_add)
     return type(field).pre_save is Field.pre_save
-
-
-def _pre_save(field: Field[Any, Any], row: Model) -> Any:
-    return field.pre_save(row, True)
 
 
 def changed_counts(

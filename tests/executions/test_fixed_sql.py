@@ -20,11 +20,21 @@ from executions.fixed_sql import (
     _insert_reads,
     insert_rows,
     update_each,
-    update_rows,
 )
 from executions.models import Execution, ExecutionEvent
 
 pytestmark = pytest.mark.django_db
+
+
+def update_one(
+    key: str,
+    value: object,
+    fields: dict[str, object],
+    where_in: tuple[str, tuple[str, ...]] | None = None,
+) -> int:
+    """One run update through update_each: how many rows it changed."""
+    [changed] = update_each(Execution, [RowUpdate(key, value, fields, where_in)])
+    return changed
 
 
 def new_run(project: Project, **fields: object) -> Execution:
@@ -83,10 +93,8 @@ def test_update_converts_values_and_moves_only_from_the_allowed_statuses(
     ended = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
     finish = {"status": "completed", "completed_at": ended, "cost": 0.0123456, "output": {"k": 1}}
 
-    moved = update_rows(Execution, "pk", run.pk, finish, where_in=("status", ("running",)))
-    again = update_rows(
-        Execution, "pk", run.pk, {"status": "failed"}, where_in=("status", ("running",))
-    )
+    moved = update_one("pk", run.pk, finish, where_in=("status", ("running",)))
+    again = update_one("pk", run.pk, {"status": "failed"}, where_in=("status", ("running",)))
 
     stored = Execution.objects.get(pk=run.pk)
     assert (moved, again) == (1, 0)
@@ -180,7 +188,7 @@ def test_each_inserted_value_is_read_as_its_fields_pre_save_gives_it(
 def test_update_by_run_id_finds_the_row_without_its_key(project: Project) -> None:
     run = new_run(project)
     insert_rows([run])
-    changed = update_rows(Execution, "execution_id", str(run.execution_id), {"model": "m"})
+    changed = update_one("execution_id", str(run.execution_id), {"model": "m"})
     assert changed == 1
     assert Execution.objects.get(pk=run.pk).model == "m"
 
