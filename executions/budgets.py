@@ -185,7 +185,10 @@ def _renew(
     holder: str,
 ) -> tuple[str | None, int, Usage]:
     """`engine.leases.LeaseStore.renew` in one transaction: DELETE the old hold,
-    one conditional UPDATE per size tried (the last unconditional), INSERT the new."""
+    one conditional UPDATE per size tried (the last unconditional), INSERT the new.
+    On PostgreSQL the same statements run in the server, in one call."""
+    if connection.vendor == "postgresql":
+        return _renew_in_server(key, lease, spent, sizes, maximum, holder)
     spend = (spent[0], to_micros(spent[1]))
     last = len(sizes) - 1
     with transaction.atomic():
@@ -208,6 +211,45 @@ def _renew(
             account_id=account_id, holder=holder, tokens=tokens, micros=micros
         )
     return str(hold.pk), index, usage
+
+
+def _renew_in_server(
+    key: str,
+    lease: str | None,
+    spent: tuple[int, float],
+    sizes: Sequence[tuple[int, float]],
+    maximum: tuple[int | None, float | None],
+    holder: str,
+) -> tuple[str | None, int, Usage]:
+    """_renew as one call of `aladdin_renew_lease` (migration 0009), which runs its
+    statements in the same order: one round trip, where the Python path took five."""
+    max_tokens, max_usd = maximum
+    params = [
+        key,
+        None if lease is None else int(lease.split(":")[0]),
+        spent[0],
+        to_micros(spent[1]),
+        [size[0] for size in sizes],
+        [to_micros(size[1]) for size in sizes],
+        max_tokens,
+        None if max_usd is None else to_micros(max_usd) + TOLERANCE_MICROS,
+        holder,
+        timezone.now(),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_RENEW_CALL, params)
+        row = cursor.fetchone()
+    if row is None:  # no such account
+        return None, len(sizes) - 1, usage_of(key) or Usage()
+    hold, index = row[0], row[1]
+    usage = Usage(row[3], row[4], row[5] / MICROS, row[6] / MICROS)
+    return (None if hold is None else str(hold)), index, usage
+
+
+_RENEW_CALL = (
+    "SELECT * FROM aladdin_renew_lease(%s, %s::bigint, %s::bigint, %s::bigint, "
+    "%s::bigint[], %s::bigint[], %s::bigint, %s::bigint, %s, %s)"
+)
 
 
 def release_holds(holds: list[BudgetHold]) -> int:
