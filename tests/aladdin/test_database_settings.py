@@ -1,4 +1,5 @@
-"""PostgreSQL connections come from a pool (each ASGI request has a thread of its own);
+"""PostgreSQL connections come from a pool (each ASGI request has a thread of its own)
+and prepare their statements;
 SQLite keeps its per-connection settings."""
 
 from __future__ import annotations
@@ -41,3 +42,16 @@ def test_a_pool_smaller_than_two_stops_start_up_with_the_variables_name(tmp_path
 
 def test_sqlite_has_no_pool(tmp_path: Path) -> None:
     assert "pool" not in options(tmp_path)
+
+
+def test_postgresql_binds_in_the_server_and_prepares_statements_by_default(
+    tmp_path: Path,
+) -> None:
+    chosen = options(tmp_path, DATABASE_URL=POSTGRES)
+    assert (chosen["server_side_binding"], chosen["prepare_threshold"]) == (True, 1)
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path: Path) -> None:
+    chosen = options(tmp_path, DATABASE_URL=POSTGRES, ALADDIN_DB_PREPARED="false")
+    assert "server_side_binding" not in chosen and "prepare_threshold" not in chosen
+    assert "server_side_binding" not in options(tmp_path)  # SQLite
