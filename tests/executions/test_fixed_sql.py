@@ -113,6 +113,40 @@ class Recorded:
         return execute(sql, params, many, context)
 
 
+def test_on_postgresql_rows_are_inserted_by_one_text_sent_together(project: Project) -> None:
+    rows = [new_run(project, prompt=str(n)) for n in range(4)]
+    recorded = Recorded()
+
+    with connection.execute_wrapper(recorded):
+        insert_rows(rows)
+
+    assert [row.prompt for row in Execution.objects.order_by("pk")] == ["0", "1", "2", "3"]
+    sent = [(many, sets) for _, many, sets in recorded.calls]
+    # A text of one row per statement: psycopg converts it once, the server prepares
+    # it once. SQLite, in the process, takes as many rows per statement as it can.
+    assert sent == ([(True, 4)] if connection.vendor == "postgresql" else [(False, 1)])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("model", None, IntegrityError),  # refused by the database: NOT NULL
+        ("params", {"bad": object()}, TypeError),  # refused before sending: not JSON
+    ],
+)
+def test_rows_inserted_together_are_all_stored_or_none(
+    project: Project, field: str, value: object, error: type[Exception]
+) -> None:
+    rows = [new_run(project, prompt=str(n)) for n in range(3)]
+    setattr(rows[1], field, value)
+
+    with pytest.raises(error):
+        insert_rows(rows)
+
+    assert not Execution.objects.exists()
+
+
 def test_each_update_reports_its_own_rows_and_shared_text_is_sent_together(
     project: Project,
 ) -> None:
