@@ -106,7 +106,23 @@ def _update_account(
         row = cursor.fetchone()
     if row is None:
         return None, None
-    return row[0], Usage(row[1], row[2], row[3] / MICROS, row[4] / MICROS)
+    return row[0], _usage_of_columns(row[1:5])
+
+
+def _usage_of_columns(columns: Any) -> Usage:
+    """Usage from an account's (spent_tokens, reserved_tokens, spent_micros,
+    reserved_micros), as a RETURNING gives them."""
+    spent_tokens, reserved_tokens, spent_micros, reserved_micros = columns
+    return Usage(spent_tokens, reserved_tokens, spent_micros / MICROS, reserved_micros / MICROS)
+
+
+def _max_micros(max_usd: float) -> int:
+    """A USD cap in micro-dollars, with the tolerance for the engine's float sums."""
+    return to_micros(max_usd) + TOLERANCE_MICROS
+
+
+def _hold_pk(hold: str) -> int:
+    return int(hold.split(":")[0])  # ids of per-call holds also carry their amounts
 
 
 def _now() -> Any:
@@ -131,7 +147,7 @@ def _change_account(
         params.append(max_tokens - growth[0])
     if max_usd is not None:
         where += " AND spent_micros + reserved_micros <= %s"
-        params.append(to_micros(max_usd) + TOLERANCE_MICROS - growth[1])
+        params.append(_max_micros(max_usd) - growth[1])
     return _update_account(
         "reserved_tokens = reserved_tokens + %s, reserved_micros = reserved_micros + %s, "
         "spent_tokens = spent_tokens + %s, spent_micros = spent_micros + %s",
@@ -145,9 +161,10 @@ def _drop_hold(hold: str | None) -> tuple[int, int] | None:
     deleted it gave its amount back)."""
     if hold is None:
         return None
-    pk = int(hold.split(":")[0])  # ids of per-call holds also carry their amounts
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_HOLDS} WHERE id = %s RETURNING tokens, micros", [pk])
+        cursor.execute(
+            f"DELETE FROM {_HOLDS} WHERE id = %s RETURNING tokens, micros", [_hold_pk(hold)]
+        )
         row = cursor.fetchone()
     return None if row is None else (int(row[0]), int(row[1]))
 
@@ -226,13 +243,13 @@ def _renew_in_server(
     max_tokens, max_usd = maximum
     params = [
         key,
-        None if lease is None else int(lease.split(":")[0]),
+        None if lease is None else _hold_pk(lease),
         spent[0],
         to_micros(spent[1]),
         [size[0] for size in sizes],
         [to_micros(size[1]) for size in sizes],
         max_tokens,
-        None if max_usd is None else to_micros(max_usd) + TOLERANCE_MICROS,
+        None if max_usd is None else _max_micros(max_usd),
         holder,
         timezone.now(),
     ]
@@ -242,8 +259,7 @@ def _renew_in_server(
     if row is None:  # no such account
         return None, len(sizes) - 1, usage_of(key) or Usage()
     hold, index = row[0], row[1]
-    usage = Usage(row[3], row[4], row[5] / MICROS, row[6] / MICROS)
-    return (None if hold is None else str(hold)), index, usage
+    return (None if hold is None else str(hold)), index, _usage_of_columns(row[3:7])
 
 
 _RENEW_CALL = (

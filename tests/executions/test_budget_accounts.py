@@ -4,7 +4,6 @@ and processes; USD 0 means nothing; demo-model runs are not charged."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from decimal import Decimal
 
 import pytest
@@ -19,6 +18,7 @@ from executions.models import BudgetAccount, Execution
 from executions.selectors import daily_key, spent_today
 from tests.executions.conftest import PLAN, orchestrate, plan
 from tests.support.fake_llm import FakeLLMServer, json_reply
+from tests.support.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,14 +37,7 @@ def reserve_many(key: str, times: int, granted: list[str]) -> None:
 def test_threads_with_their_own_connections_never_overshoot_one_account() -> None:
     open_account("project:1:2026-01-01")
     granted: list[str] = []
-    threads = [
-        threading.Thread(target=reserve_many, args=("project:1:2026-01-01", 10, granted))
-        for _ in range(6)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(reserve_many, [("project:1:2026-01-01", 10, granted)] * 6)
 
     # 15 of the 60 fit the USD cap ($0.15 at $0.01 each), before the 20 tokens allow.
     assert len(granted) == 15

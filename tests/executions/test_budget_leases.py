@@ -4,7 +4,6 @@ hold per call (no joint overshoot, crashes released by maintenance, resumes)."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from executions.selectors import budget_ledger, daily_key
 from executions.services import create_orchestration
 from tests.executions.conftest import PLAN, orchestrate, plan
 from tests.support.fake_llm import FakeLLMServer, json_reply
+from tests.support.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,11 +54,7 @@ def run_in_thread(holder: str, granted: list[int]) -> None:
 def test_leased_runs_in_threads_with_their_own_connections_never_overshoot_one_account() -> None:
     open_account(DAY)
     granted: list[int] = []
-    threads = [threading.Thread(target=run_in_thread, args=(f"t{n}", granted)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(run_in_thread, [(f"t{n}", granted) for n in range(6)])
 
     usage = usage_of(DAY)
     assert usage is not None

@@ -3,10 +3,6 @@ in Python on SQLite, in one server function on PostgreSQL; the same answers on b
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
@@ -14,6 +10,8 @@ from django.db import connection
 from engine.budgets import Usage
 from executions.budgets import DatabaseBudgetStore, open_account, usage_of
 from executions.models import BudgetHold
+from tests.executions.test_budget_leases import counting
+from tests.support.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -134,20 +132,12 @@ def test_on_postgresql_a_renewal_is_one_statement() -> None:
         pytest.skip("SQLite runs in the process: no round trip to save")
     open_account(KEY)
     statements: list[str] = []
-    with connection.execute_wrapper(recording(statements)):
+    with connection.execute_wrapper(counting(statements)):
         first, _, _ = renew(None, [(400, 0.04)])
         renew(first, [(300, 0.03), (0, 0.0)], spent=(250, 0.025))
 
     assert len(statements) == 2
     assert all("aladdin_renew_lease" in sql for sql in statements)
-
-
-def recording(statements: list[str]) -> Callable[..., Any]:
-    def wrapper(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-        statements.append(sql)
-        return execute(sql, *args)
-
-    return wrapper
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,11 +156,7 @@ def test_renewals_in_threads_with_their_own_connections_never_overshoot_one_acco
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=take_blocks) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(take_blocks, [()] * 6)
 
     usage = usage_of(KEY)
     assert usage is not None
