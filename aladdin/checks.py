@@ -12,7 +12,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.db.models import Q
 
 from aladdin.crypto import EncryptedCharField
@@ -20,6 +20,10 @@ from aladdin.crypto import EncryptedCharField
 
 def stored_secret_fields() -> list[str]:
     """`app.Model.field` for every encrypted field that holds at least one secret."""
+    try:
+        connection.ensure_connection()
+    except DatabaseError:  # no database to read (yet): asked once, not once per model
+        return []
     found = []
     for model in apps.get_models():
         for field in model._meta.concrete_fields:

@@ -113,8 +113,17 @@ def test_run_agent_refuses_a_prompt_that_is_not_utf8(seeded: None) -> None:
         [b"orchestrate", b"--project", b"any", b"Create a \xff\xfe villain"],
     ],
 )
-def test_the_command_line_answers_bad_input_without_a_traceback(argv: list[bytes]) -> None:
-    env = {**os.environ, "DEBUG": "true", "SECRET_KEY": "test", "ALADDIN_TESTING": "true"}
+def test_the_command_line_answers_bad_input_without_a_traceback(
+    argv: list[bytes], tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "SECRET_KEY": "test",
+        "ALADDIN_TESTING": "true",
+        # Its own empty database: the input is refused before any run is stored.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    }
     done = subprocess.run(
         [sys.executable.encode(), b"manage.py", *argv],
         cwd=ROOT,
