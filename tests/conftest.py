@@ -58,13 +58,17 @@ def seeded(db: None) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def close_async_orm_connections(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """Async tests reach the database from asgiref's worker thread, whose connection
-    would otherwise stay open and block dropping the PostgreSQL test database."""
+    """Async tests reach the database from asgiref's worker thread and the run writer's
+    thread, whose connections would otherwise stay open and block dropping the
+    PostgreSQL test database."""
     yield
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
+    from executions.events import close_writer_connections
+
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
+    close_writer_connections()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 
-from executions.events import DjangoEventSink, group_name
+from executions.events import DjangoEventSink, group_name, on_writer_connection
 from executions.models import Execution, ExecutionEvent
 from tests import factories
 from tests.executions.test_consumers import orchestration
@@ -50,13 +50,26 @@ class Statements:
 
 @contextlib.asynccontextmanager
 async def counting() -> AsyncIterator[Statements]:
+    """Statements of the ORM thread and of the event loop's writer (its own thread on
+    PostgreSQL, the same one on SQLite)."""
     statements = Statements()
-    # `connection` is per thread: reach the ORM thread's own inside the hop.
-    await sync_to_async(lambda: connection.execute_wrappers.append(statements))()
+
+    def watch() -> None:
+        if statements not in connection.execute_wrappers:
+            connection.execute_wrappers.append(statements)
+
+    def unwatch() -> None:
+        if statements in connection.execute_wrappers:
+            connection.execute_wrappers.remove(statements)
+
+    # `connection` is per thread: reach each thread's own inside its hop.
+    await sync_to_async(watch)()
+    await on_writer_connection(watch)
     try:
         yield statements
     finally:
-        await sync_to_async(lambda: connection.execute_wrappers.remove(statements))()
+        await sync_to_async(unwatch)()
+        await on_writer_connection(unwatch)
 
 
 @pytest.fixture
