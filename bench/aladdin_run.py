@@ -35,6 +35,7 @@ CRITICAL_PATH = 6
 CONTAINERS = ("orchestration", "department")
 W3_CONCURRENCY = 10
 QUERIES = [0]
+QUERIES_LOCK = threading.Lock()
 
 
 def server_stats(server: str) -> dict[str, int]:
@@ -57,8 +58,9 @@ def prepare_project() -> None:
 
 def count_query(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
     # Statements, not round trips: an executemany (PostgreSQL pipelines some UPDATEs)
-    # counts one per parameter set.
-    QUERIES[0] += len(params) if many else 1
+    # counts one per parameter set. Two threads count (the ORM's and the run writer's).
+    with QUERIES_LOCK:
+        QUERIES[0] += len(params) if many else 1
     return execute(sql, params, many, context)
 
 
@@ -119,7 +121,10 @@ async def batch(server: str, latency_ms: int, concurrency: int) -> dict[str, Any
     from brain.preparation import all_brain_documents_ready
 
     use_latency(server, latency_ms)
+    from executions.events import on_writer_connection
+
     await sync_to_async(install_query_counter)()
+    await on_writer_connection(install_query_counter)  # its own thread on PostgreSQL
     agents_before, events_before = (
         await sync_to_async(agent_rows)(),
         await sync_to_async(event_rows)(),
