@@ -205,6 +205,9 @@ else:
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, converting each statement's placeholders once (aladdin/sqlite3).
     _database["ENGINE"] = "aladdin.sqlite3"
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, replacing a connection the server has dropped (aladdin/postgresql).
+    _database["ENGINE"] = "aladdin.postgresql"
 DATABASES: dict[str, dict[str, Any]] = {"default": dict(_database)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

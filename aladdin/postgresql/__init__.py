@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, with a connection the server has dropped replaced."""
