@@ -274,7 +274,7 @@ async def on_writer_connection(call: Callable[[], R]) -> R:
 
 
 def close_writer_connections() -> None:
-    """Close the database connections of the writer's own thread (tests, shutdown)."""
+    """Close the database connections of the writer's own thread (at the end of tests)."""
     _WRITER_THREAD.submit(connections.close_all).result(timeout=30)
 
 
