@@ -245,9 +245,10 @@ def queue_run_write(op: RunOp) -> None:
 
 # On PostgreSQL the writer has a thread (and so a connection) of its own: its commits
 # overlap the ORM work of the runs (budget renewals, the brain's rows) instead of
-# queueing behind it on asgiref's one thread. 10 orchestrations at once at L = 0 (W3,
-# `make bench`) persisted about a quarter more agent runs a second. Not on SQLite,
-# which has one writer at a time anyway: a second connection would wait on its lock.
+# queueing behind it on asgiref's one thread. 10 orchestrations at once at L = 0 (W3)
+# persisted about a tenth more agent runs a second in one process when the second core
+# was free (embeddings from an endpoint; docs/benchmarks.md). Not on SQLite, which has
+# one writer at a time anyway: a second connection would wait on its lock.
 _WRITER_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-writer")
 
 
