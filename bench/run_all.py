@@ -143,9 +143,25 @@ def together(command: list[str]) -> list[dict[str, Any]]:
     return [json.loads(p.communicate(timeout=1200)[0].strip().splitlines()[-1]) for p in pair]
 
 
+W3_PAIRS = 3
+
+
+def w3_pair(command: list[str]) -> dict[str, Any]:
+    """W3 (10 requests at L = 0) in each of two processes, started at the same moment:
+    all their runs over the longer wall."""
+    pair = together([*command, "w3"])
+    return {
+        "requests": sum(o["w3"]["runs"] for o in pair),
+        "agent_runs": sum(o["w3"]["agent_runs"] for o in pair),
+        "wall": max(o["w3"]["wall"] for o in pair),
+        "cpu": sum(o["w3"]["cpu"] for o in pair),
+        "late": any(o.get("late") for o in pair),
+    }
+
+
 def two_processes(server: str) -> dict[str, Any]:
     """20 requests at once on PostgreSQL: in one process, then 10 in each of two; and
-    W3 (10 requests at L = 0) in each of two processes at once."""
+    W3 (10 requests at L = 0) in each of two processes at once, W3_PAIRS times."""
     command = [*system_command("aladdin", server), "--database", "postgres", "--workloads"]
     one = run_json([*command, "--concurrency", "20"], timeout=1200)["many"]
     started = time.perf_counter()
@@ -160,15 +176,10 @@ def two_processes(server: str) -> dict[str, Any]:
         "cpu": sum(o["many"]["cpu"] for o in outputs),
         "process_seconds": time.perf_counter() - started,
     }
-    pair = together([*command, "w3"])
-    two_w3 = {
-        # Both batches start at the same moment: all their runs over the longer wall.
-        "requests": sum(o["w3"]["runs"] for o in pair),
-        "agent_runs": sum(o["w3"]["agent_runs"] for o in pair),
-        "wall": max(o["w3"]["wall"] for o in pair),
-        "cpu": sum(o["w3"]["cpu"] for o in pair),
-        "late": any(o.get("late") for o in pair),
-    }
+    # W3 is one batch of under 1.5 s, and two processes share the machine with the
+    # database server: one pair measured anywhere from 900 to 1,100 agent runs/s on the
+    # same code. Three pairs give the goal's verdict a median and a range.
+    two_w3 = {"pairs": [w3_pair(command) for _ in range(W3_PAIRS)]}
     return {"one": one, "two": two, "w3": two_w3}
 
 
