@@ -70,6 +70,34 @@ def test_orchestrate_shows_live_progress_and_the_report(
     assert "Recommendation" in printed
 
 
+def test_orchestrate_piped_to_a_file_starts_the_report_on_a_line_of_its_own(
+    llm: FakeLLMServer, project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # capsys is not a terminal, as a log file or a pipe is not: the final progress
+    # table must end its last line before the report's panel begins.
+    llm.script(PLAN, json_reply(plan(("story", 0.9))))
+    call_command("orchestrate", "Outline episode 3", "--project", project.slug)
+    lines = capsys.readouterr().out.splitlines()
+    report = next(n for n, line in enumerate(lines) if "Result" in line)
+    assert lines[report].lstrip().startswith("\u256d")  # the panel's top-left corner
+    assert any(line.strip().startswith("story") for line in lines[:report])
+
+
+def test_orchestrate_in_a_terminal_redraws_the_table_live(
+    llm: FakeLLMServer,
+    project: Project,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # Rich's switch: treat stdout as a terminal
+    llm.script(PLAN, json_reply(plan(("story", 0.9))))
+    llm.latency = 0.05
+    call_command("orchestrate", "Outline episode 3", "--project", project.slug)
+    printed = capsys.readouterr().out
+    assert "\x1b[2K" in printed  # erase-line: the table was redrawn in place
+    assert "story" in printed and "100%" in printed and "Recommendation" in printed
+
+
 def test_orchestrate_refuses_an_unknown_project(seeded: None) -> None:
     with pytest.raises(CommandError, match="No project 'nope'"):
         call_command("orchestrate", "x", "--project", "nope")

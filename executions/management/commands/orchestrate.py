@@ -113,17 +113,30 @@ class Command(BaseCommand):
             )
         console.print(f"Orchestration [bold]{execution_id}[/] for {project.name}")
         progress = Progress()
-        with Live(render(progress), console=console, refresh_per_second=8) as live:
-            while not task.done():
-                await asyncio.sleep(POLL_SECONDS)
-                await follow(execution_id, progress)
-                live.update(render(progress))
+        if console.is_terminal:
+            await watch_live(console, task, execution_id, progress)
+        else:
+            # A pipe or a log file gets the final table once. Rich's Live would print
+            # the same, but without ending its last line (Textualize/rich#4192).
+            await asyncio.wait([task])
             await follow(execution_id, progress)
-            live.update(render(progress))
+            console.print(render(progress))
         response = await task
         print_report(console, response)
         await brain_documents_ready(execution_id)  # before the command's loop ends
         return response
+
+
+async def watch_live(
+    console: Console, task: asyncio.Task[Any], execution_id: str, progress: Progress
+) -> None:
+    with Live(render(progress), console=console, refresh_per_second=8) as live:
+        while not task.done():
+            await asyncio.sleep(POLL_SECONDS)
+            await follow(execution_id, progress)
+            live.update(render(progress))
+        await follow(execution_id, progress)
+        live.update(render(progress))
 
 
 async def follow(execution_id: str, progress: Progress) -> None:
