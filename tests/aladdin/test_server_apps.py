@@ -11,13 +11,13 @@ from pathlib import Path
 from tests.aladdin.test_security_settings import ROOT, run_python
 
 
-def manage_py(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def manage_py(tmp_path: Path, *args: str, debug: str = "true") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "PYTHONPATH"}}
     env.update(
         DJANGO_SETTINGS_MODULE="aladdin.settings",
         ALADDIN_DATA_DIR=str(tmp_path / "data"),
         ALADDIN_ENV_FILE="",
-        DEBUG="true",
+        DEBUG=debug,
     )
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -44,3 +44,14 @@ def test_other_processes_load_neither_daphne_nor_twisted(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert manage_py(tmp_path, "check").returncode == 0
+
+
+def test_a_setting_missing_for_manage_py_is_one_line_that_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    done = manage_py(tmp_path, "check", debug="false")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("manage.py: SECRET_KEY is required when DEBUG is off.")
+    assert "DEBUG=true" in line  # the way out for local development
