@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.views import agents, analytics, auth, catalog, executions, lifecycle, orchestrator
+from api.views.not_found import api_not_found
 from screenplay.api import ScriptImportView
 
 urlpatterns = [
@@ -66,4 +67,6 @@ urlpatterns = [
         name="api-execution",
     ),
     path("analytics/performance", analytics.PerformanceView.as_view(), name="api-performance"),
+    # Last: anything else under /api/ gets a JSON 404, not an HTML page.
+    re_path(r"^(?P<rest>.*)$", api_not_found, name="api-not-found"),
 ]
