@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 
 from agents.models import Agent, CustomTool
 from brain import access
@@ -153,14 +154,18 @@ class VisibleRuns:
 
 
 def execution_for(user: Any, execution_id: str) -> Execution:
-    """The run if `user` may read it (as `visible_executions` decides), else DoesNotExist.
+    """The run if `user` may read it (as `visible_executions` decides), else Http404.
 
     Fetched by id, then checked with one membership lookup: cheaper per status poll
     than filtering by the user's readable projects in SQL."""
-    run = Execution.objects.select_related("project").get(execution_id=execution_id)
-    if not can_read(user, run):  # the same answer as for a run that does not exist
-        raise Execution.DoesNotExist("Execution matching query does not exist.")
+    run = Execution.objects.select_related("project").filter(execution_id=execution_id).first()
+    if run is None or not can_read(user, run):  # one answer: no hint that it exists
+        raise no_such_run(execution_id)
     return run
+
+
+def no_such_run(execution_id: str) -> Http404:
+    return Http404(f"No run {execution_id} that you can read. GET /api/executions lists yours.")
 
 
 def can_read(user: Any, run: Execution) -> bool:
@@ -172,7 +177,11 @@ def can_read(user: Any, run: Execution) -> bool:
 
 
 def execution_detail(user: Any, execution_id: str) -> Execution:
-    run = visible_executions(user).select_related(*RELATED).get(execution_id=execution_id)
+    run = (
+        visible_executions(user).select_related(*RELATED).filter(execution_id=execution_id).first()
+    )
+    if run is None:
+        raise no_such_run(execution_id)
     children = run.children.select_related(*RELATED).only(*SUMMARY_FIELDS)
     run.child_runs = list(children.order_by("created_at", "pk"))  # type: ignore[attr-defined]
     run.event_list = list(run.events.order_by("sequence")[:EVENTS_PER_PAGE])  # type: ignore[attr-defined]
@@ -248,9 +257,18 @@ def agents_page(agents: QuerySet[Agent], limit: int, offset: int) -> list[Agent]
 
 
 def agent_by_id(agent_id: str) -> Agent:
-    return (
-        Agent.objects.select_related("department").prefetch_related("tools").get(agent_id=agent_id)
-    )
+    agents = Agent.objects.select_related("department").prefetch_related("tools")
+    try:
+        return agents.get(agent_id=agent_id)
+    except Agent.DoesNotExist:
+        raise Http404(f"No agent {agent_id!r}. GET /api/agents lists them.") from None
+
+
+def tool_by_name(name: str) -> CustomTool:
+    try:
+        return list_tools().get(tool_name=name)
+    except CustomTool.DoesNotExist:
+        raise Http404(f"No tool {name!r}. GET /api/tools lists them.") from None
 
 
 def list_tools() -> QuerySet[CustomTool]:

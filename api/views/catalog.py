@@ -61,7 +61,7 @@ def tool_fields(data: dict[str, Any]) -> dict[str, Any]:
 def tool_or_404(name: str) -> CustomTool:
     if len(name) > 64:
         raise serializers.ValidationError({"toolName": ["At most 64 characters."]})
-    return selectors.list_tools().get(tool_name=name)
+    return selectors.tool_by_name(name)
 
 
 class DepartmentListView(APIView):

@@ -194,7 +194,10 @@ def test_execute_refuses_unknown_or_inactive_agents_and_empty_prompts(as_role: R
         "/api/agents/execute", {**base, "agentId": "story-head-001", "prompt": "Hi"}, format="json"
     )
     assert unknown.status_code == 404
+    assert unknown.json()["error"] == "No agent 'nobody'. GET /api/agents lists them."
     assert inactive.status_code == 400 and "agentId" in inactive.json()["fields"]
+    missing = client.get("/api/agents/nobody")
+    assert missing.json()["error"] == "No agent 'nobody'. GET /api/agents lists them."
 
 
 def test_execute_counts_against_the_same_rate_limit(

@@ -66,7 +66,9 @@ def test_tools_create_read_update_delete_without_ever_returning_the_secret(
     assert "lookup_weather" in [t["toolName"] for t in listed]
     assert CustomTool.objects.get(tool_name="lookup_weather").signing_secret == "s" * 400
     assert client.delete("/api/tools/lookup_weather").status_code == 204
-    assert client.get("/api/tools/lookup_weather").status_code == 404
+    gone = client.get("/api/tools/lookup_weather")
+    assert gone.status_code == 404
+    assert gone.json()["error"] == "No tool 'lookup_weather'. GET /api/tools lists them."
     actions = set(AuditLog.objects.filter(resource="tool").values_list("action", flat=True))
     assert actions == {"tool.create", "tool.update", "tool.delete"}
 

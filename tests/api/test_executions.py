@@ -98,6 +98,12 @@ def test_a_user_never_sees_another_projects_runs(
     assert listed["count"] == 0
     assert detail.status_code == 404 and status.status_code == 404
     assert filtered.status_code == 404
+    # The same words as for a run that does not exist: nothing says this one does.
+    hidden = f"No run {theirs.execution_id} that you can read. GET /api/executions lists yours."
+    assert detail.json()["error"] == status.json()["error"] == hidden
+    unknown = uuid.uuid4()
+    missing = client.post(f"/api/orchestrator/{unknown}/cancel").json()["error"]
+    assert missing == hidden.replace(str(theirs.execution_id), str(unknown))
 
 
 def test_detail_has_children_events_and_tool_calls(as_role: Role, project: Project) -> None:
