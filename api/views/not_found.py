@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 
 @csrf_exempt  # it changes nothing, and a client without a session must still read it
-def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+def api_not_found(request: HttpRequest) -> HttpResponse:
     path = request.path
     error = f"No API endpoint at {path}. The endpoints are listed at /api/docs/."
     if path.endswith("/") and _served(path.rstrip("/")):
