@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Permission
 from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from aladdin import audit
 from brain.models import Project, ProjectMembership
@@ -75,6 +76,19 @@ def test_home_shows_only_readable_projects_with_requests_spend_and_graph_link(
     assert "Outline episode 3" in html and "Hidden request" not in html
     assert "/brain/the-lantern-keepers/graph" in html
     assert "Tokens today" in html and "of 500,000" in html
+
+
+def test_home_says_demo_model_runs_are_not_counted_in_tokens_today(
+    project: Project, settings: SettingsWrapper
+) -> None:
+    """A producer on the demo model sees a run of 19,829 tokens and 'Tokens today 0':
+    the card says why."""
+    run(project, "Outline episode 3", status="completed", total_tokens=1234)
+    client = client_for(member(project))
+    settings.ALADDIN_DEFAULT_MODEL = settings.DEMO_MODEL
+    assert "Demo-model runs are free and not counted here." in client.get("/").content.decode()
+    settings.ALADDIN_DEFAULT_MODEL = "openai/gpt-4o-mini"
+    assert "Demo-model runs" not in client.get("/").content.decode()
 
 
 def test_new_request_form_reports_the_validators_reasons_and_writes_nothing(
