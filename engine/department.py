@@ -132,6 +132,9 @@ class DepartmentRun(SpecialistWork):
                 input_tokens=self.totals.input_tokens,
                 output_tokens=self.totals.output_tokens,
                 cost=self.totals.cost,
+                # The head's review of its specialists, for analytics and the admin.
+                scores=dict(report.get("scores") or {}) if isinstance(report, dict) else {},
+                decision=str(report.get("decision") or "") if isinstance(report, dict) else "",
             ),
         )
 

@@ -40,6 +40,12 @@ HEARTBEAT_SECONDS = 5.0  # well inside ALADDIN_HEARTBEAT_TIMEOUT_SECONDS (at lea
 logger = logging.getLogger(__name__)
 
 
+def score_fields(scores: dict[str, float]) -> dict[str, Any]:
+    """The row's `<name>_score` columns for the scores given (spec 6.1's dimensions
+    and the overall), 0-100."""
+    return {f"{name}_score": scores[name] for name in SCORE_FIELDS if name in scores}
+
+
 class DjangoRunRecorder:
     """Writes behind: start/finish/record_review queue their row writes on the event
     loop's writer (executions.events, executions.run_writes) and return; `flush()`
@@ -180,7 +186,10 @@ class DjangoRunRecorder:
             "error_type": (result.error or {}).get("type", ""),
             "retry_count": result.retry_count,
             "retry_reason": result.retry_reason[:5000],
+            **score_fields(result.scores),
         }
+        if result.decision:  # a container's own verdict; an agent's comes with its review
+            fields["decision"] = result.decision
         beat = self._beats.pop(execution_id, None)
         if beat is not None:
             beat.cancel()
@@ -236,9 +245,7 @@ class DjangoRunRecorder:
         reviewed_by_pk: int | None,
         notes: str,
     ) -> None:
-        fields: dict[str, Any] = {
-            f"{name}_score": scores[name] for name in SCORE_FIELDS if name in scores
-        }
+        fields = score_fields(scores)
         fields.update(
             decision=decision,
             review_status=review_status,

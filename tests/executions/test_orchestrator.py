@@ -108,6 +108,28 @@ async def test_full_hierarchy_runs_and_records_everything(
     assert await Character.objects.filter(project=project).acount() > 6
 
 
+async def test_the_run_and_department_rows_carry_their_scores_and_decisions(
+    llm: FakeLLMServer, project: Project
+) -> None:
+    """The analytics (avgQualityScore) and the admin read scores from the rows: an
+    orchestration and its departments record theirs, not only in their output."""
+    llm.script(PLAN, json_reply(plan(("character", 0.95), ("story", 0.7))))
+    llm.script(by_agent("character-head-001"), json_reply(selection("character-creator-001")))
+    llm.script(by_agent("story-head-001"), json_reply(selection("story-architect-001")))
+
+    response = await orchestrate(project)
+
+    assert response["status"] == "completed", response.get("error")
+    root = await Execution.objects.aget(execution_id=response["executionId"])
+    assert root.overall_score == pytest.approx(response["overallQuality"])
+    assert root.consistency_score == pytest.approx(response["consistency"])
+    assert root.decision == response["decision"] != ""
+    for report in response["departmentReports"]:
+        row = await Execution.objects.aget(execution_id=report["executionId"])
+        assert row.overall_score == pytest.approx(report["score"])
+        assert row.decision == report["decision"] != ""
+
+
 async def test_departments_and_specialists_really_run_in_parallel(
     llm: FakeLLMServer, project: Project
 ) -> None:

@@ -67,7 +67,8 @@ async def expected_agents(before: dict[int, Runs], *root_ids: str) -> dict[int, 
         if run.kind not in CONTAINER_KINDS and run.status != "skipped":
             tally = before[run.agent_id]
             tally.add_run(run.execution_time or 0, run.status == "completed", run.total_tokens)
-        if run.overall_score is not None:
+        # A container's score sums its specialists' reviews: no review of its agent.
+        if run.overall_score is not None and run.kind not in CONTAINER_KINDS:
             before[run.agent_id].add_score(run.overall_score)
     return before
 
