@@ -6,7 +6,13 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.serializers.common import AgentIdField, PageIn, ProjectRefField, TokenUsageOut
+from api.serializers.common import (
+    AgentIdField,
+    PageIn,
+    ProjectRefField,
+    StrictIn,
+    TokenUsageOut,
+)
 
 CONTEXT_PARTS = ("project", "episodes", "scenes", "characters", "relationships")
 
@@ -125,7 +131,7 @@ class UpdateAgentIn(_AgentFields):
             field.required = False
 
 
-class AgentExecuteIn(serializers.Serializer):
+class AgentExecuteIn(StrictIn):
     agentId = AgentIdField()
     projectId = ProjectRefField(help_text="Whose context, budgets and provider key the run uses.")
     prompt = serializers.CharField(min_length=1, max_length=10_000, trim_whitespace=True)

@@ -26,6 +26,29 @@ class ErrorOut(serializers.Serializer):
     )
 
 
+class StrictIn(serializers.Serializer):
+    """A request body whose unknown fields are refused, not dropped: a field sent in
+    the wrong place (a budget beside the prompt instead of in `options`) would
+    otherwise be ignored without a word. `hint` says where a misplaced one goes."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [self.hint(name) or f"Unknown field. The fields are {self.names()}."]
+                    for name in unknown
+                }
+            )
+        return super().validate(attrs)
+
+    def hint(self, name: str) -> str | None:
+        return None
+
+    def names(self) -> str:
+        return ", ".join(self.fields)
+
+
 class PageIn(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     offset = serializers.IntegerField(min_value=0, max_value=10_000_000, default=0)

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers.common import PageIn, ProjectRefField
+from api.serializers.common import PageIn, ProjectRefField, StrictIn
 from executions.models import Execution
 from executions.requests import PRIORITIES
 
@@ -27,7 +27,7 @@ class ExecuteOptionsIn(serializers.Serializer):
     )
 
 
-class ExecuteIn(serializers.Serializer):
+class ExecuteIn(StrictIn):
     projectId = ProjectRefField()
     userPrompt = serializers.CharField(
         trim_whitespace=False, allow_blank=True, help_text="1..10,000 characters."
@@ -38,6 +38,11 @@ class ExecuteIn(serializers.Serializer):
         help_text="priority (low|medium|high|urgent), maxTokens (100..50,000), "
         "qualityThreshold (0..100), wait (bool).",
     )
+
+    def hint(self, name: str) -> str | None:
+        if name in ExecuteOptionsIn().fields:
+            return f'{name} goes inside "options": {{"options": {{"{name}": ...}}}}.'
+        return None
 
 
 class ExecuteAcceptedOut(serializers.Serializer):

@@ -200,6 +200,22 @@ def test_execute_refuses_unknown_or_inactive_agents_and_empty_prompts(as_role: R
     assert missing.json()["error"] == "No agent 'nobody'. GET /api/agents lists them."
 
 
+def test_execute_refuses_a_field_it_would_ignore(as_role: Role) -> None:
+    body = {
+        "agentId": "character-creator-001",
+        "projectId": "the-lantern-keepers",
+        "prompt": "Hi",
+        "userPrompt": "Hi",
+    }
+    response = as_role("user").post("/api/agents/execute", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["userPrompt"] == [
+        "Unknown field. The fields are agentId, projectId, prompt, context, previousRun."
+    ]
+    assert not Execution.objects.exists()
+
+
 def test_execute_counts_against_the_same_rate_limit(
     as_role: Role, settings: object, llm: FakeLLMServer
 ) -> None:

@@ -77,6 +77,27 @@ def test_execute_refuses_bad_input_with_the_field_and_leaves_no_row(
     assert not Execution.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        ({"maxTokens": 500}, 'maxTokens goes inside "options"'),
+        ({"priority": "high"}, 'priority goes inside "options"'),
+        ({"prompt": "hi"}, "Unknown field. The fields are projectId, userPrompt"),
+    ],
+)
+def test_execute_refuses_a_field_it_would_ignore_and_says_where_it_goes(
+    as_role: Role, extra: dict[str, object], says: str
+) -> None:
+    """A budget sent beside the prompt, not in options, was dropped without a word: the
+    run went ahead on the project's budget."""
+    response = as_role("user").post(EXECUTE, {**BODY, **extra}, format="json")
+
+    assert response.status_code == 400
+    [name] = extra
+    assert says in response.json()["fields"][name][0]
+    assert not Execution.objects.exists()
+
+
 def test_execute_without_credentials_is_401_with_a_message(project: Project) -> None:
     response = APIClient().post(EXECUTE, BODY, format="json")
 
