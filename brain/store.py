@@ -191,10 +191,21 @@ async def _no_documents() -> list[PipelineResult]:
     return []
 
 
+# Reasons kept for the entities whose documents were not made: enough to say why.
+PROBLEMS_KEPT = 3
+
+
 def documents_state(results: list[PipelineResult]) -> dict[str, Any]:
-    """The DOCUMENTS_PARAM of a finished preparation: how many entities, and by outcome."""
+    """The DOCUMENTS_PARAM of a finished preparation: how many entities, by outcome,
+    and the first few distinct reasons a document was not made."""
     counts = {status: sum(r.status == status for r in results) for status in PIPELINE_OUTCOMES}
-    return {"status": "ready", "entities": len(results), **counts}
+    state: dict[str, Any] = {"status": "ready", "entities": len(results), **counts}
+    reasons = [
+        f"{r.entity.type}: {r.problems[0][:300]}" for r in results if not r.ok and r.problems
+    ]
+    if reasons:
+        state["problems"] = list(dict.fromkeys(reasons))[:PROBLEMS_KEPT]
+    return state
 
 
 @transaction.atomic

@@ -270,6 +270,9 @@ def _documents_note(root: Execution) -> str:
     if state.get("status") == "ready":
         left = int(state.get("rejected") or 0) + int(state.get("failed") or 0)
         note = f"Brain documents: {state.get('stored', 0)} of {entities} made."
+        problems = [str(problem).rstrip(".") for problem in state.get("problems") or []]
+        if problems:
+            note += f" Not made: {'; '.join(problems)}."
         return note + (" `manage.py brain_prepare` can remake the others." if left else "")
     return f"Brain documents {state.get('status')}: `manage.py brain_prepare` can remake them."
 

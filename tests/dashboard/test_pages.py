@@ -170,6 +170,18 @@ def test_monitor_renders_a_finished_run_for_people_with_raw_json_behind_a_toggle
             {"status": "ready", "entities": 3, "stored": 2, "rejected": 1, "failed": 0},
             "Brain documents: 2 of 3 entities made. `manage.py brain_prepare` can remake",
         ),
+        (
+            {
+                "status": "ready",
+                "entities": 3,
+                "stored": 2,
+                "rejected": 1,
+                "failed": 0,
+                "problems": ["scene: Quality 0.40 is below the threshold 0.7 (inferred: tone)."],
+            },
+            "Brain documents: 2 of 3 entities made. Not made: scene: Quality 0.40 is below "
+            "the threshold 0.7 (inferred: tone). `manage.py brain_prepare` can remake",
+        ),
     ],
 )
 def test_monitor_of_a_finished_run_says_where_its_brain_documents_are(
