@@ -69,6 +69,7 @@ from brain.pipeline.validation import (
     project_entities,
     required_fields,
     validate,
+    vet_links,
 )
 
 __all__ = [
@@ -116,5 +117,6 @@ __all__ = [
     "store_document",
     "to_proposal",
     "validate",
+    "vet_links",
     "write_links",
 ]

@@ -24,7 +24,7 @@ from brain.pipeline.types import (
     PipelineError,
     PipelineResult,
 )
-from brain.pipeline.validation import draft_document, validate
+from brain.pipeline.validation import draft_document, validate, vet_links
 from engine.errors import AladdinError
 
 STAGES = ("context", "metadata", "enrichment", "relationships", "validation", "document")
@@ -57,8 +57,9 @@ async def run_pipeline(
                 gathered, enriched, llm, config.relationship_threshold, config.max_candidates
             )
         async with stage(result, on_event, "validation"):
+            result.accepted, result.dropped = await vet_links(result.accepted, gathered)
             draft = draft_document(gathered, enriched, result.accepted)
-            result.problems = await validate(draft, result.accepted, gathered, embedder, config)
+            result.problems = await validate(draft, gathered, embedder, config)
         if result.problems:
             result.status = "rejected"
         else:
@@ -78,6 +79,7 @@ async def run_pipeline(
             "status": result.status,
             "problems": result.problems,
             "proposed": [p.as_dict() for p in result.proposed],
+            "dropped": result.dropped,
         },
     )
     return result

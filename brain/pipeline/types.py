@@ -78,6 +78,9 @@ class PipelineResult:
     document: Document | None = None
     accepted: list[Proposal] = field(default_factory=list)
     proposed: list[Proposal] = field(default_factory=list)
+    # Confident links that failed validation (an endpoint the project does not have, a
+    # link not involving the subject): each as_dict() with its "problems". Not stored.
+    dropped: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> milliseconds
     # The vector of the entity's document text (stage enrichment) and its model's name,

@@ -1,11 +1,17 @@
 """Stage 5, validation: required fields, types, endpoints, no BELONGS_TO/PART_OF cycle,
-quality threshold; any failure stops the run with its reasons, before anything is
-written."""
+quality threshold.
+
+A discovered link that fails its checks (an endpoint the project does not have, a link
+not involving the subject) is dropped with its reasons, and the document is checked
+without it: a model's wrong guess about one link must not cost the entity its
+searchable document. Any other failure stops the run with its reasons, before anything
+is written."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from asgiref.sync import sync_to_async
 
@@ -44,19 +50,33 @@ def draft_document(
     )
 
 
+async def vet_links(
+    accepted: Sequence[Proposal], gathered: Gathered
+) -> tuple[list[Proposal], list[dict[str, Any]]]:
+    """(valid, dropped): the links that pass link_problems, and the others, each as
+    its as_dict() with the "problems" it has."""
+    endpoints = {end for proposal in accepted for end in (proposal.source, proposal.target)}
+    known = await sync_to_async(project_entities)(gathered.project_pk, endpoints)
+    valid: list[Proposal] = []
+    dropped: list[dict[str, Any]] = []
+    for proposal in accepted:
+        problems = link_problems(proposal, gathered.ref.id, known)
+        if problems:
+            dropped.append({**proposal.as_dict(), "problems": problems})
+        else:
+            valid.append(proposal)
+    return valid, dropped
+
+
 async def validate(
     document: Document,
-    accepted: Sequence[Proposal],
     gathered: Gathered,
     embedder: Embedder,
     config: PipelineConfig,
 ) -> list[str]:
-    """Every reason the document may not be stored; empty when it may."""
+    """Every reason the document may not be stored; empty when it may. Its links are
+    those vet_links() kept."""
     problems = required_fields(document) + field_types(document, embedder.dimensions)
-    endpoints = {end for proposal in accepted for end in (proposal.source, proposal.target)}
-    known = await sync_to_async(project_entities)(gathered.project_pk, endpoints)
-    for proposal in accepted:
-        problems += link_problems(proposal, gathered.ref.id, known)
     hierarchy = [e for e in gathered.graph.edges.values() if e.type in (BELONGS_TO, PART_OF)]
     hierarchy += [
         Edge(str(r["kind"]), str(r["from"]), str(r["to"]))

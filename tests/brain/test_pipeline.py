@@ -181,9 +181,11 @@ async def test_pipeline_stores_the_document_and_only_confident_relationships(
     assert schema_names == ["brain_metadata", "brain_relationships"]
 
 
-async def test_a_link_to_a_missing_entity_fails_validation_and_nothing_is_written(
+async def test_a_link_the_model_got_wrong_is_dropped_and_the_document_stored_without_it(
     world: World, fake_llm: FakeLLMServer
 ) -> None:
+    """A model that names a character the project does not have, or a link that does
+    not involve the subject, costs that link, not the entity's searchable document."""
     ids = world.ids
     ghost = new_id()
     fake_llm.script("brain metadata", json_reply(GOOD_METADATA))
@@ -194,22 +196,30 @@ async def test_a_link_to_a_missing_entity_fails_validation_and_nothing_is_writte
                 "relationships": [
                     link(RELATED_TO, ids["isla"], ids["tomas"], 0.9, type="sibling"),
                     link(RELATED_TO, ids["isla"], ghost, 0.99, type="enemy"),
+                    link(RELATED_TO, ids["tomas"], ids["agnes"], 0.95, type="mentor"),
                 ]
             }
         ),
     )
-    before = await get_backend().fetch_project(str(world.project.uid))
     events: list[tuple[str, dict[str, Any]]] = []
     result = await prepare(world, fake_llm, events)
 
-    assert result.status == "rejected"
-    assert any(ghost in p and "does not exist" in p for p in result.problems), result.problems
-    after = await get_backend().fetch_project(str(world.project.uid))
-    assert after.nodes == before.nodes and after.edges == before.edges
-    assert await get_backend().get_document(ids["isla"]) is None
-    assert not await CharacterRelationship.objects.aexists()
-    assert "document" not in result.timings
-    assert events[-1][1]["success"] is False and events[-1][1]["problems"] == result.problems
+    assert result.status == "stored", result.problems
+    assert [(p.source, p.target) for p in result.accepted] == [(ids["isla"], ids["tomas"])]
+    dropped = {(d["from"], d["to"]): d["problems"] for d in result.dropped}
+    assert any("does not exist" in why for why in dropped[(ids["isla"], ghost)])
+    assert any("does not involve" in why for why in dropped[(ids["tomas"], ids["agnes"])])
+    stored = await get_backend().get_document(ids["isla"])
+    assert stored is not None
+    links = {(r["from"], r["to"]) for r in stored.relationships}
+    assert (ids["isla"], ids["tomas"]) in links and (ids["isla"], ghost) not in links
+    assert (ids["tomas"], ids["agnes"]) not in links
+    assert await CharacterRelationship.objects.filter(type="sibling").acount() == 1
+    assert not await CharacterRelationship.objects.filter(type__in=["enemy", "mentor"]).aexists()
+    graph = await get_backend().fetch([ids["isla"]])
+    assert (RELATED_TO, ids["isla"], ghost, "enemy") not in graph.edges
+    assert events[-1][0] == "brain-storage" and events[-1][1]["success"] is True
+    assert events[-1][1]["dropped"] == result.dropped
 
 
 async def test_thin_metadata_is_rejected_below_the_quality_threshold(
