@@ -121,6 +121,20 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "everything", False):
             await self.channel_layer.group_discard(ALL_EXECUTIONS_GROUP, self.channel_name)
 
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """A frame that is not JSON text is refused with 4400 and a reason, not left to
+        fail in the consumer (close code 1011, no reason)."""
+        try:
+            content = await self.decode_json(text_data) if text_data else None
+        except ValueError:
+            content = None
+        if content is None and self.user is not None:
+            await self.refuse(CLOSE_BAD_MESSAGE, "Send one JSON object per text frame.")
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if self.user is None:
             return

@@ -215,6 +215,18 @@ async def test_a_malformed_message_closes_with_4400(
     assert (await ws.receive_output())["code"] == CLOSE_BAD_MESSAGE
 
 
+@pytest.mark.parametrize("frame", [{"text_data": "not json"}, {"bytes_data": b"\x00\x01"}])
+async def test_a_frame_that_is_not_json_text_closes_with_4400_and_says_so(
+    setup: dict[str, Any], frame: dict[str, Any]
+) -> None:
+    """Was an exception in the consumer: the client saw close code 1011 and no reason."""
+    ws = await connect(setup["cookie"])
+    await ws.send_to(**frame)
+    refusal = await ws.receive_json_from()
+    assert refusal["code"] == CLOSE_BAD_MESSAGE and "JSON" in refusal["error"]
+    assert (await ws.receive_output())["code"] == CLOSE_BAD_MESSAGE
+
+
 async def test_an_unknown_run_closes_with_4404(setup: dict[str, Any]) -> None:
     ws = await connect(setup["cookie"])
     await ws.send_json_to(
