@@ -90,8 +90,10 @@ class AgentOut(serializers.Serializer):
         return sorted(tool.tool_name for tool in agent.tools.all())
 
 
-class _AgentFields(serializers.Serializer):
+class _AgentFields(StrictIn):
     """Writable fields and their limits (spec 10.2); names as the API spells them."""
+
+    echoed = frozenset(AgentOut().fields)
 
     name = serializers.CharField(min_length=1, max_length=200)
     description = serializers.CharField(max_length=2000, allow_blank=True)

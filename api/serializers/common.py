@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -27,26 +28,31 @@ class ErrorOut(serializers.Serializer):
 
 
 class StrictIn(serializers.Serializer):
-    """A request body whose unknown fields are refused, not dropped: a field sent in
-    the wrong place (a budget beside the prompt instead of in `options`) would
-    otherwise be ignored without a word. `hint` says where a misplaced one goes."""
+    """A request body whose unknown fields are refused, not dropped: a misspelt
+    `department` on a cancel would cancel the whole run, a budget sent beside the prompt
+    instead of in `options` would be ignored without a word. `echoed` names fields of
+    the resource's own representation (read-only ones), which a client may send back
+    as it got them; they are ignored. `hint` says where a misplaced field goes."""
+
+    echoed: frozenset[str] = frozenset()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))
+        unknown = sorted(set(self.initial_data) - set(self.fields) - self.echoed)
         if unknown:
-            raise serializers.ValidationError(
-                {
-                    name: [self.hint(name) or f"Unknown field. The fields are {self.names()}."]
-                    for name in unknown
-                }
-            )
+            raise serializers.ValidationError({name: [self._unknown(name)] for name in unknown})
         return super().validate(attrs)
 
     def hint(self, name: str) -> str | None:
         return None
 
-    def names(self) -> str:
-        return ", ".join(self.fields)
+    def _unknown(self, name: str) -> str:
+        hint = self.hint(name)
+        if hint:
+            return hint
+        close = difflib.get_close_matches(name, list(self.fields), n=1)
+        if close:
+            return f"Unknown field; did you mean {close[0]}?"
+        return f"Unknown field. The fields are {', '.join(self.fields)}."
 
 
 class PageIn(serializers.Serializer):

@@ -89,7 +89,7 @@ class StatusOut(serializers.Serializer):
     partialResults = serializers.DictField(allow_null=True)
 
 
-class CancelIn(serializers.Serializer):
+class CancelIn(StrictIn):
     department = serializers.RegexField(
         r"^[-a-zA-Z0-9_]+$", max_length=50, required=False, help_text="Only this department."
     )

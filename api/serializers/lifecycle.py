@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.serializers.common import StrictIn
+
 
 class AttemptOut(serializers.Serializer):
     executionId = serializers.UUIDField()
@@ -12,7 +14,7 @@ class AttemptOut(serializers.Serializer):
     statusUrl = serializers.CharField()
 
 
-class ApproveIn(serializers.Serializer):
+class ApproveIn(StrictIn):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     entities = serializers.ListField(
         child=serializers.IntegerField(min_value=0),
@@ -22,7 +24,7 @@ class ApproveIn(serializers.Serializer):
     )
 
 
-class RejectIn(serializers.Serializer):
+class RejectIn(StrictIn):
     comment = serializers.CharField(max_length=5000, help_text="Why the results are rejected.")
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers.common import StrictIn
+
 
 class ToolOut(serializers.Serializer):
     toolName = serializers.CharField(source="tool_name")
@@ -37,7 +39,9 @@ class ToolOut(serializers.Serializer):
         return sorted(d.slug for d in tool.departments.all())
 
 
-class _ToolFields(serializers.Serializer):
+class _ToolFields(StrictIn):
+    echoed = frozenset(ToolOut().fields)
+
     displayName = serializers.CharField(min_length=1, max_length=200)
     description = serializers.CharField(min_length=1, max_length=2000)
     inputSchema = serializers.DictField()

@@ -108,6 +108,27 @@ def test_update_bumps_the_version_and_writes_the_changelog_like_the_admin(as_rol
     assert audit.changes == {"fields": ["quality_threshold"], "version": "1.0.1"}
 
 
+def test_update_refuses_a_misspelt_field_and_takes_its_own_representation_back(
+    as_role: Role,
+) -> None:
+    client = as_role("admin")
+
+    typo = client.patch(
+        "/api/agents/story-head-001", {"instructionPrompt": "Be brief."}, format="json"
+    )
+    echoed = client.get("/api/agents/story-head-001").json()
+    round_trip = client.put(
+        "/api/agents/story-head-001", {**echoed, "qualityThreshold": 91}, format="json"
+    )
+
+    assert typo.status_code == 400
+    assert typo.json()["fields"]["instructionPrompt"] == [
+        "Unknown field; did you mean instructionsPrompt?"
+    ]
+    assert round_trip.status_code == 200, round_trip.json()
+    assert round_trip.json()["qualityThreshold"] == 91
+
+
 def test_making_a_second_head_is_refused_and_changes_nothing(as_role: Role) -> None:
     specialist = Agent.objects.filter(department__slug="story", is_department_head=False).first()
     assert specialist is not None
@@ -210,9 +231,7 @@ def test_execute_refuses_a_field_it_would_ignore(as_role: Role) -> None:
     response = as_role("user").post("/api/agents/execute", body, format="json")
 
     assert response.status_code == 400
-    assert response.json()["fields"]["userPrompt"] == [
-        "Unknown field. The fields are agentId, projectId, prompt, context, previousRun."
-    ]
+    assert response.json()["fields"]["userPrompt"] == ["Unknown field; did you mean prompt?"]
     assert not Execution.objects.exists()
 
 

@@ -82,7 +82,8 @@ def test_execute_refuses_bad_input_with_the_field_and_leaves_no_row(
     [
         ({"maxTokens": 500}, 'maxTokens goes inside "options"'),
         ({"priority": "high"}, 'priority goes inside "options"'),
-        ({"prompt": "hi"}, "Unknown field. The fields are projectId, userPrompt"),
+        ({"prompt": "hi"}, "Unknown field; did you mean userPrompt?"),
+        ({"budget": 500}, "Unknown field. The fields are projectId, userPrompt"),
     ],
 )
 def test_execute_refuses_a_field_it_would_ignore_and_says_where_it_goes(
@@ -187,6 +188,28 @@ def test_status_answers_400_for_a_malformed_id_and_404_for_an_unknown_one(
     assert client.get("/api/orchestrator/status/not-a-uuid").status_code == 400
     assert client.get(f"/api/orchestrator/status/{uuid.uuid4()}").status_code == 404
     assert client.get(f"/api/orchestrator/status/{uuid.uuid4()}?since=-1").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [("cancel", {"departement": "visual"}), ("approve", {"entity": [0]})],
+)
+def test_a_misspelt_field_is_refused_before_it_widens_the_action(
+    as_role: Role, project: Project, action: str, body: dict[str, object]
+) -> None:
+    """Dropped, the misspelt field turned 'cancel the visual department' into 'cancel
+    the run' and 'store entity 0' into 'store them all'."""
+    root = create_orchestration(project, "Plan episode 3")
+    Execution.objects.filter(pk=root.pk).update(status="awaiting_approval")
+    response = as_role("admin").post(
+        f"/api/orchestrator/{root.execution_id}/{action}", body, format="json"
+    )
+
+    assert response.status_code == 400
+    [name] = body
+    assert response.json()["fields"][name][0].startswith("Unknown field")
+    root.refresh_from_db()
+    assert root.status == "awaiting_approval" and not root.cancel_requested
 
 
 def test_cancel_flags_the_run_and_a_second_cancel_is_409(as_role: Role, project: Project) -> None:
