@@ -121,8 +121,8 @@ class DepartmentRun(SpecialistWork):
         return report
 
     async def _finish(self, status: str, report: Any, error: dict[str, Any] | None = None) -> None:
-        if isinstance(report, dict):
-            report["metrics"] = self.totals.as_dict()
+        reviewed: dict[str, Any] = report if isinstance(report, dict) else {}
+        reviewed["metrics"] = self.totals.as_dict()  # into the report, when there is one
         await self.shared.recorder.finish(
             self.execution_id,
             RunFinish(
@@ -133,8 +133,8 @@ class DepartmentRun(SpecialistWork):
                 output_tokens=self.totals.output_tokens,
                 cost=self.totals.cost,
                 # The head's review of its specialists, for analytics and the admin.
-                scores=dict(report.get("scores") or {}) if isinstance(report, dict) else {},
-                decision=str(report.get("decision") or "") if isinstance(report, dict) else "",
+                scores=dict(reviewed.get("scores") or {}),
+                decision=str(reviewed.get("decision") or ""),
             ),
         )
 

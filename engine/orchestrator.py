@@ -71,14 +71,6 @@ class OrchestrationRequest:
     hold_for_approval: bool = False
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The cross-department validation's scores (0-100) and decision, for the run's row."""
-
-    scores: dict[str, float]
-    decision: str
-
-
 @dataclass
 class _Plan:
     complexity: Complexity
@@ -374,8 +366,14 @@ class Orchestrator:
             "entitiesStored": stored,
             "metrics": metrics,
         }
-        verdict = Verdict({"overall": overall, "consistency": consistency}, str(decision))
-        await self._finish_root(request.root_id, status, response, shared, verdict=verdict)
+        await self._finish_root(
+            request.root_id,
+            status,
+            response,
+            shared,
+            scores={"overall": overall, "consistency": consistency},
+            decision=str(decision),
+        )
         if held:
             waiting = _entities_held(reports)
             await self._emit(events.approval_requested(shared.root_id, waiting, recommendation))
@@ -480,9 +478,11 @@ class Orchestrator:
         shared: Shared | None,
         error: dict[str, Any] | None = None,
         *,
-        verdict: Verdict | None = None,
+        scores: dict[str, float] | None = None,
+        decision: str = "",
     ) -> None:
-        """`verdict`: the cross-department validation's, for a run that got that far."""
+        """`scores` and `decision`: the cross-department validation's, for a run that
+        got that far."""
         totals = shared.totals if shared else None
         await self.recorder.finish(
             root_id,
@@ -493,8 +493,8 @@ class Orchestrator:
                 input_tokens=totals.input_tokens if totals else 0,
                 output_tokens=totals.output_tokens if totals else 0,
                 cost=totals.cost if totals else 0.0,
-                scores=dict(verdict.scores) if verdict else {},
-                decision=verdict.decision if verdict else "",
+                scores=scores or {},
+                decision=decision,
             ),
         )
 

@@ -32,25 +32,26 @@ def scores_of(row: Any) -> dict[str, float]:
 
 def copy_scores(apps: Any, schema_editor: Any) -> None:
     Execution = apps.get_model("executions", "Execution")
+    # Every column written is loaded: bulk_update reads a deferred one row by row.
+    columns = [f"{name}_score" for name in (*DIMENSIONS, "overall")] + ["decision"]
     rows = Execution.objects.filter(
         kind__in=("orchestration", "department"), overall_score__isnull=True
-    ).only("pk", "kind", "status", "output", "decision")
-    changed, columns = [], {"decision"}
+    ).only("pk", "kind", "status", "output", *columns)
+    changed = []
     for row in rows.iterator(chunk_size=BATCH):
         scores = scores_of(row)
         if not scores:
             continue
         for name, value in scores.items():
             setattr(row, f"{name}_score", value)
-            columns.add(f"{name}_score")
         output = row.output if isinstance(row.output, dict) else {}
         row.decision = row.decision or str(output.get("decision") or "")[:24]
         changed.append(row)
         if len(changed) == BATCH:
-            Execution.objects.bulk_update(changed, sorted(columns))
-            changed, columns = [], {"decision"}
+            Execution.objects.bulk_update(changed, columns)
+            changed = []
     if changed:
-        Execution.objects.bulk_update(changed, sorted(columns))
+        Execution.objects.bulk_update(changed, columns)
 
 
 class Migration(migrations.Migration):
